@@ -1,0 +1,322 @@
+"""Order state transitions (DESIGN §2).
+
+Each service: lock the row, check that the order is still in the state the caller saw (else
+409), that the transition exists from that state (409), that the user may take it (403), the
+business conditions (400); run the transition, save, record the OrderEvent and queue the side
+effects through the outbox - all in one transaction.
+"""
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
+
+from core import outbox
+from core.errors import (
+    ConcurrentModification,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
+
+from ..enums import REASON_REQUIRED, OrderEventType, OrderStatus, OrderTransition, SupplyMode
+from ..events import order_event_record
+from ..models import Order
+
+S = OrderStatus
+T = OrderTransition
+
+# The plain chain (REQUIREMENTS §4); the approvals app's policy may skip steps.
+DEFAULT_CHAIN = {
+    S.SALES_REVIEW: S.FINANCE_REVIEW,
+    S.FINANCE_REVIEW: S.GM_REVIEW,
+    S.GM_REVIEW: S.APPROVED,
+}
+
+
+def next_review_status(order: Order) -> str:
+    return DEFAULT_CHAIN[order.status]
+
+
+def order_transition(
+    *,
+    order: Order,
+    actor,
+    name: str,
+    comment: str = "",
+    on_behalf_of=None,
+    payload: dict | None = None,
+    check: Callable[[Order], None] | None = None,
+    prepare: Callable[[Order], dict] | None = None,
+) -> Order:
+    """Run transition `name` on `order` as `actor`. `prepare(locked)` returns the transition's
+    keyword arguments and may change fields on the locked row before it is saved."""
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status != order.status:
+            raise ConcurrentModification(
+                _("The order moved on to “%(status)s” while you were looking at it.")
+                % {"status": locked.get_status_display()},
+                extra={"status": locked.status},
+            )
+        method = getattr(locked, name, None)
+        if (
+            name not in T.values
+            or method is None
+            or not can_proceed(method, check_conditions=False)
+        ):
+            raise InvalidTransition(
+                _("“%(name)s” is not possible while the order is “%(status)s”.")
+                % {"name": name, "status": locked.get_status_display()},
+                extra={"status": locked.status, "transition": name},
+            )
+        if not has_transition_perm(method, actor):
+            raise PermissionDenied()
+        if name in REASON_REQUIRED and not comment:
+            raise ValidationFailed(fields={"comment": [_("Give a reason.")]})
+        if check is not None:
+            check(locked)
+        from_status = locked.status
+        kwargs = prepare(locked) if prepare is not None else {}
+        try:
+            method(**kwargs)
+            locked.save()
+        except TransitionNotAllowed as exc:
+            raise InvalidTransition(str(exc)) from exc
+        except ConcurrentTransition as exc:
+            raise ConcurrentModification() from exc
+        event = order_event_record(
+            order=locked,
+            actor=actor,
+            on_behalf_of=on_behalf_of,
+            event_type=OrderEventType.TRANSITION,
+            transition=name,
+            from_status=from_status,
+            to_status=locked.status,
+            comment=comment,
+            payload=payload,
+        )
+        outbox.enqueue("orders.order_status_changed", order_id=locked.pk, event_id=event.pk)
+    return locked
+
+
+def order_submit(*, order: Order, actor, comment: str = "") -> Order:
+    """The rep submits a draft, or resubmits a corrected rejected order (REQUIREMENTS §4)."""
+
+    def check(locked: Order) -> None:
+        if not locked.lines.exists():
+            raise ValidationFailed(
+                fields={"lines": [_("Add at least one line before submitting.")]}
+            )
+
+    def prepare(locked: Order) -> dict:
+        locked.submitted_at = timezone.now()
+        return {}
+
+    return order_transition(
+        order=order, actor=actor, name=T.SUBMIT, comment=comment, check=check, prepare=prepare
+    )
+
+
+def order_approve(*, order: Order, actor, comment: str = "", on_behalf_of=None) -> Order:
+    """Approve the step the order waits on; the next step follows the approval chain."""
+
+    def prepare(locked: Order) -> dict:
+        next_status = next_review_status(locked)
+        if next_status == S.APPROVED:
+            locked.approved_at = timezone.now()
+        return {"next_status": next_status}
+
+    return order_transition(
+        order=order,
+        actor=actor,
+        name=T.APPROVE,
+        comment=comment,
+        on_behalf_of=on_behalf_of,
+        payload={"step": order.status},
+        prepare=prepare,
+    )
+
+
+def order_reject(*, order: Order, actor, comment: str, on_behalf_of=None) -> Order:
+    """Return the order to the rep with the reason (REQUIREMENTS §4: 重新提交 after correction)."""
+    return order_transition(
+        order=order,
+        actor=actor,
+        name=T.REJECT,
+        comment=comment,
+        on_behalf_of=on_behalf_of,
+        payload={"step": order.status},
+    )
+
+
+def _closing(locked: Order) -> dict:
+    locked.closed_at = timezone.now()
+    return {}
+
+
+def order_cancel(*, order: Order, actor, comment: str) -> Order:
+    """Cancel before approval: the owner, the approver of the current step or an admin."""
+    return order_transition(
+        order=order, actor=actor, name=T.CANCEL, comment=comment, prepare=_closing
+    )
+
+
+def order_cancel_approved(
+    *, order: Order, actor, comment: str, payload: dict | None = None
+) -> Order:
+    """Cancel an approved order; only called when a cancellation request has been approved."""
+    return order_transition(
+        order=order,
+        actor=actor,
+        name=T.CANCEL_APPROVED,
+        comment=comment,
+        payload=payload,
+        prepare=_closing,
+    )
+
+
+def order_hold(*, order: Order, actor, comment: str) -> Order:
+    """Pause stocking/shipping (暂停备货/发货, REQUIREMENTS §5)."""
+    return order_transition(order=order, actor=actor, name=T.HOLD, comment=comment)
+
+
+def order_resume(*, order: Order, actor, comment: str = "") -> Order:
+    return order_transition(order=order, actor=actor, name=T.RESUME, comment=comment)
+
+
+def order_start_production(*, order: Order, actor, comment: str = "") -> Order:
+    return order_transition(order=order, actor=actor, name=T.START_PRODUCTION, comment=comment)
+
+
+def order_finish_production(*, order: Order, actor, comment: str = "") -> Order:
+    """Finished goods into stock (入库) after QC; the order is ready to ship."""
+    return order_transition(order=order, actor=actor, name=T.FINISH_PRODUCTION, comment=comment)
+
+
+def order_mark_ready(*, order: Order, actor, comment: str = "") -> Order:
+    """An order served wholly from stock skips production."""
+
+    def check(locked: Order) -> None:
+        if locked.lines.filter(product__supply_mode=SupplyMode.MAKE_TO_ORDER).exists():
+            raise ValidationFailed(
+                _("This order has make-to-order lines; it must go through production."),
+                fields={"non_field_errors": [_("This order has make-to-order lines.")]},
+            )
+
+    return order_transition(
+        order=order, actor=actor, name=T.MARK_READY, comment=comment, check=check
+    )
+
+
+def _parse_ship_quantities(locked: Order, quantities: dict | None) -> dict:
+    """{line_id: Decimal}; None ships everything still open. Never more than the open quantity."""
+    lines = {line.pk: line for line in locked.lines.all()}
+    if quantities is None:
+        return {pk: line.open_quantity for pk, line in lines.items() if line.open_quantity > 0}
+    errors, parsed = {}, {}
+    for raw_id, raw_qty in quantities.items():
+        key = f"lines.{raw_id}"
+        try:
+            line = lines[int(raw_id)]
+        except (KeyError, TypeError, ValueError):
+            errors[key] = [_("This line is not part of the order.")]
+            continue
+        try:
+            qty = Decimal(str(raw_qty))
+        except (InvalidOperation, ValueError):
+            errors[key] = [_("Enter a number.")]
+            continue
+        if qty <= 0:
+            errors[key] = [_("The quantity must be greater than zero.")]
+        elif qty > line.open_quantity:
+            errors[key] = [
+                _("Only %(open)s %(unit)s are still open on this line.")
+                % {"open": line.open_quantity.normalize(), "unit": line.unit}
+            ]
+        else:
+            parsed[line.pk] = qty
+    if errors:
+        raise ValidationFailed(fields=errors)
+    if not parsed:
+        raise ValidationFailed(fields={"lines": [_("Pick at least one line to ship.")]})
+    return parsed
+
+
+def order_ship(
+    *,
+    order: Order,
+    actor,
+    quantities: dict | None = None,
+    shipped_on: datetime.date | None = None,
+    comment: str = "",
+    payload: dict | None = None,
+) -> Order:
+    """Record shipped quantities (partial shipments allowed, REQUIREMENTS §6); the order becomes
+    partially_shipped or shipped from the quantities. A fully shipped line closes."""
+    shipped_on = shipped_on or timezone.localdate()
+    details = dict(payload or {})
+
+    def prepare(locked: Order) -> dict:
+        parsed = _parse_ship_quantities(locked, quantities)
+        lines = list(locked.lines.all())
+        for line in lines:
+            if line.pk in parsed:
+                line.shipped_quantity += parsed[line.pk]
+                line.last_ship_date = shipped_on
+                if line.shipped_quantity >= line.quantity:
+                    line.is_closed = True
+                line.save(update_fields=["shipped_quantity", "last_ship_date", "is_closed"])
+        details["lines"] = {str(pk): str(qty) for pk, qty in parsed.items()}
+        details["shipped_on"] = shipped_on.isoformat()
+        return {"fully_shipped": all(line.is_closed for line in lines)}
+
+    return order_transition(
+        order=order, actor=actor, name=T.SHIP, comment=comment, payload=details, prepare=prepare
+    )
+
+
+def order_confirm_delivery(*, order: Order, actor, comment: str = "") -> Order:
+    """Delivered once every shipment is signed for and nothing is open (REQUIREMENTS §6)."""
+
+    def check(locked: Order) -> None:
+        if locked.lines.filter(is_closed=False).exists():
+            raise ValidationFailed(fields={"lines": [_("Some lines still have open quantities.")]})
+
+    return order_transition(
+        order=order, actor=actor, name=T.CONFIRM_DELIVERY, comment=comment, check=check
+    )
+
+
+def order_settle(*, order: Order, actor, comment: str = "") -> Order:
+    return order_transition(
+        order=order, actor=actor, name=T.SETTLE, comment=comment, prepare=_closing
+    )
+
+
+def order_archive(*, order: Order, actor, comment: str = "") -> Order:
+    return order_transition(order=order, actor=actor, name=T.ARCHIVE, comment=comment)
+
+
+# The transitions the API and the order page may call by name (cancel_approved is only
+# reachable through an approved cancellation request).
+TRANSITION_SERVICES: dict[str, Callable[..., Order]] = {
+    T.SUBMIT: order_submit,
+    T.APPROVE: order_approve,
+    T.REJECT: order_reject,
+    T.CANCEL: order_cancel,
+    T.HOLD: order_hold,
+    T.RESUME: order_resume,
+    T.START_PRODUCTION: order_start_production,
+    T.FINISH_PRODUCTION: order_finish_production,
+    T.MARK_READY: order_mark_ready,
+    T.SHIP: order_ship,
+    T.CONFIRM_DELIVERY: order_confirm_delivery,
+    T.SETTLE: order_settle,
+    T.ARCHIVE: order_archive,
+}
