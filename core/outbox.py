@@ -31,6 +31,7 @@ def dispatch(message_id: int) -> bool:
         try:
             if app.conf.task_always_eager:
                 # Tests and one-process runs: execute in place (send_task ignores eager mode).
+                app.loader.import_default_modules()  # autodiscovery is lazy outside a worker
                 app.tasks[message.task_name].apply(kwargs=message.kwargs, throw=True)
             else:
                 app.send_task(message.task_name, kwargs=message.kwargs, retry=False)

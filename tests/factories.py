@@ -103,6 +103,8 @@ class ProductFactory(factory.django.DjangoModelFactory):
     unit = "台"
     category = factory.SubFactory(ProductCategoryFactory)
     list_price = Decimal("1130.0000")
-    floor_price = Decimal("1000.0000")
+    floor_price = factory.LazyAttribute(
+        lambda p: (p.list_price * Decimal("0.85")).quantize(Decimal("0.0001"))
+    )
     vat_rate = Decimal("0.13")
     production_cycle_days = 10

@@ -39,12 +39,13 @@ def _allowed(name: str):
     return check
 
 
+# Conditions read order.lines.all() so that a prefetched list costs no query.
 def _has_lines(order) -> bool:
-    return order.lines.exists()
+    return len(order.lines.all()) > 0
 
 
 def _nothing_open(order) -> bool:
-    return not order.lines.filter(is_closed=False).exists()
+    return all(line.is_closed for line in order.lines.all())
 
 
 class Order(ConcurrentTransitionMixin, TimeStampedModel):

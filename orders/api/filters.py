@@ -1,0 +1,37 @@
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..enums import EXECUTION_STATES, OrderStatus
+from ..models import Order, OrderLine
+
+
+class OrderFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
+    customer = django_filters.NumberFilter(field_name="customer_id")
+    owner = django_filters.NumberFilter(field_name="owner_id")
+    contract = django_filters.NumberFilter(field_name="contract_id")
+    date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))
+    q = django_filters.CharFilter(method="filter_q", label=_("number, customer or product"))
+
+    class Meta:
+        model = Order
+        fields = ["status", "customer", "owner", "contract", "order_type", "priority"]
+
+    def filter_overdue(self, queryset, name, value):
+        late = Q(status__in=EXECUTION_STATES, promised_date__lt=timezone.localdate())
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_q(self, queryset, name, value):
+        term = value.strip()
+        if not term:
+            return queryset
+        product_match = OrderLine.objects.filter(order=OuterRef("pk")).filter(
+            Q(product__code__icontains=term) | Q(product__name__icontains=term)
+        )
+        return queryset.filter(
+            Q(number__icontains=term) | Q(customer__name__icontains=term) | Exists(product_match)
+        )
