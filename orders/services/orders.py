@@ -47,6 +47,8 @@ HEADER_FIELDS = (
     "discount",
 )
 LINE_FIELDS = ("product", "quantity", "unit_price", "tax_rate", "remarks")
+# Amount columns hold 16 digits with 2 decimals; refuse earlier with a clear message.
+MAX_LINE_AMOUNT = Decimal("1000000000000")
 
 
 def _today() -> datetime.date:
@@ -116,6 +118,9 @@ def _build_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
             continue
         rate = Decimal(tax_rate)
         gross = money(Decimal(qty) * Decimal(unit_price))
+        if gross >= MAX_LINE_AMOUNT:
+            errors[f"lines.{index}.quantity"] = [_("The line amount is too large.")]
+            continue
         net, tax = split_tax(gross, rate)
         built.append(
             OrderLine(

@@ -50,9 +50,7 @@ def _validate(product: Product) -> None:
     if product.vat_rate is not None and Decimal(product.vat_rate) not in VAT_RATES:
         errors["vat_rate"] = [_("Use a VAT rate of 13%, 9%, 6% or 0%.")]
     try:
-        product.full_clean(
-            exclude=list(errors), validate_unique=False, validate_constraints=False
-        )
+        product.full_clean(exclude=list(errors), validate_unique=False, validate_constraints=False)
     except DjangoValidationError as exc:
         for name, items in exc.error_dict.items():
             key = "non_field_errors" if name == "__all__" else name

@@ -76,6 +76,11 @@ def test_numbers_continue_within_the_day(rep):
         ({"unit_price": Decimal("-0.01")}, "lines.0.unit_price", "cannot be negative"),
         ({"tax_rate": Decimal("0.17")}, "lines.0.tax_rate", "13%"),
         ({"product": None}, "lines.0.product", "Choose a product"),
+        (
+            {"quantity": Decimal("99999999999"), "unit_price": Decimal("9999999")},
+            "lines.0.quantity",
+            "too large",
+        ),
     ],
 )
 def test_bad_lines_are_refused_and_nothing_is_saved(rep, line, field, message):
