@@ -81,6 +81,21 @@ def may_decide_step(user, order) -> bool:
     return not (distinct and user.pk in round_approver_ids(order))
 
 
+REVIEW_ORDER = (S.SALES_REVIEW, S.FINANCE_REVIEW, S.GM_REVIEW)
+
+
+def step_already_decided(user, order) -> bool:
+    """True when the user decides a review step the order has already passed.
+
+    Such a user lost a race (or looked at a stale page): the answer is a conflict, not a
+    refusal (DESIGN §2).
+    """
+    if order.status not in REVIEW_ORDER:
+        return False
+    passed = REVIEW_ORDER[: REVIEW_ORDER.index(order.status)]
+    return any(STEP_ROLE[step] in user_roles(user) for step in passed)
+
+
 def may_transition(user, order, name: str) -> bool:
     if user is None or not user.is_authenticated or not may_view(user, order):
         return False

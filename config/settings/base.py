@@ -213,6 +213,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ContractStatusEnum": "contracts.enums.ContractStatus",
+        "OrderStatusEnum": "orders.enums.OrderStatus",
+    },
 }
 
 # --- Business settings ----------------------------------------------------------------------------

@@ -23,9 +23,9 @@ def test_message_sent_after_commit_when_broker_is_up():
 @pytest.mark.django_db(transaction=True)
 def test_broker_down_keeps_the_message_and_flush_sends_it_later():
     app.conf.task_always_eager = False
-    with mock.patch.object(app, "send_task", side_effect=ConnectionRefusedError("down")):
-        with transaction.atomic():
-            message = outbox.enqueue("core.notifications_retry")
+    down = mock.patch.object(app, "send_task", side_effect=ConnectionRefusedError("down"))
+    with down, transaction.atomic():
+        message = outbox.enqueue("core.notifications_retry")
     message.refresh_from_db()
     assert message.sent_at is None
     assert message.attempts == 1
@@ -41,9 +41,12 @@ def test_broker_down_keeps_the_message_and_flush_sends_it_later():
 @pytest.mark.django_db(transaction=True)
 def test_rolled_back_change_sends_nothing():
     app.conf.task_always_eager = False
-    with mock.patch.object(app, "send_task") as send:
-        with pytest.raises(ValueError), transaction.atomic():
-            outbox.enqueue("core.outbox_flush")
-            raise ValueError
+    with (
+        mock.patch.object(app, "send_task") as send,
+        pytest.raises(ValueError),
+        transaction.atomic(),
+    ):
+        outbox.enqueue("core.outbox_flush")
+        raise ValueError
     send.assert_not_called()
     assert OutboxMessage.objects.count() == 0

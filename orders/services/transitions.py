@@ -79,6 +79,12 @@ def order_transition(
         # Our own rule set, not django-fsm's has_transition_perm, which also evaluates the
         # conditions and would turn a business refusal into a 403.
         if not perms.may_transition(actor, locked, name):
+            if name in (T.APPROVE, T.REJECT) and perms.step_already_decided(actor, locked):
+                raise InvalidTransition(
+                    _("This step has already been decided; the order is now “%(status)s”.")
+                    % {"status": locked.get_status_display()},
+                    extra={"status": locked.status, "transition": name},
+                )
             raise PermissionDenied()
         if name in REASON_REQUIRED and not comment:
             raise ValidationFailed(fields={"comment": [_("Give a reason.")]})

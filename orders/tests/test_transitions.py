@@ -34,13 +34,13 @@ MACHINE = {
         S.GM_REVIEW: S.APPROVED,
     },
     T.REJECT: {S.SALES_REVIEW: S.REJECTED, S.FINANCE_REVIEW: S.REJECTED, S.GM_REVIEW: S.REJECTED},
-    T.CANCEL: {
-        s: S.CANCELLED for s in (S.DRAFT, S.REJECTED, S.SALES_REVIEW, S.FINANCE_REVIEW, S.GM_REVIEW)
-    },
-    T.CANCEL_APPROVED: {s: S.CANCELLED for s in (S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP)},
-    T.HOLD: {
-        s: S.ON_HOLD for s in (S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP, S.PARTIALLY_SHIPPED)
-    },
+    T.CANCEL: dict.fromkeys(
+        (S.DRAFT, S.REJECTED, S.SALES_REVIEW, S.FINANCE_REVIEW, S.GM_REVIEW), S.CANCELLED
+    ),
+    T.CANCEL_APPROVED: dict.fromkeys((S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP), S.CANCELLED),
+    T.HOLD: dict.fromkeys(
+        (S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP, S.PARTIALLY_SHIPPED), S.ON_HOLD
+    ),
     T.RESUME: {S.ON_HOLD: S.APPROVED},
     T.START_PRODUCTION: {S.APPROVED: S.IN_PRODUCTION},
     T.FINISH_PRODUCTION: {S.IN_PRODUCTION: S.READY_TO_SHIP},
@@ -240,3 +240,15 @@ def test_delivery_needs_every_line_closed(rep, warehouse):
     order.lines.update(is_closed=False)
     with pytest.raises(ValidationFailed):
         services.order_confirm_delivery(order=order, actor=warehouse)
+
+
+def test_late_approver_of_a_decided_step_gets_a_conflict_not_a_refusal(rep, sales_head):
+    order = services.order_submit(order=draft_order(rep), actor=rep)
+    order = services.order_approve(order=order, actor=sales_head)
+    other_head = UserFactory(roles=[Role.SALES_HEAD])
+    with pytest.raises(InvalidTransition):
+        services.order_approve(order=order, actor=other_head)
+    # finance's step comes later: a finance user at the sales step is simply refused
+    order = force_status(order, S.SALES_REVIEW)
+    with pytest.raises(PermissionDenied):
+        services.order_approve(order=order, actor=UserFactory(roles=[Role.FINANCE]))
