@@ -14,6 +14,8 @@ from ..models import (
     CustomerContact,
     SupplementaryAgreement,
 )
+from ..services.contracts import CONTRACT_FIELDS
+from ..services.customers import ADDRESS_FIELDS
 
 User = get_user_model()
 
@@ -44,19 +46,7 @@ class CustomerAddressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CustomerAddress
-        fields = [
-            "id",
-            "label",
-            "province",
-            "city",
-            "district",
-            "detail",
-            "postcode",
-            "consignee",
-            "phone",
-            "is_default",
-            "full_address",
-        ]
+        fields = ["id", *ADDRESS_FIELDS, "full_address"]
 
 
 class CustomerListSerializer(serializers.ModelSerializer):
@@ -308,20 +298,7 @@ class ContractInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contract
-        fields = [
-            "number",
-            "customer",
-            "title",
-            "signed_date",
-            "start_date",
-            "end_date",
-            "amount",
-            "payment_terms",
-            "penalty_clause",
-            "installation_service",
-            "status",
-            "notes",
-        ]
+        fields = list(CONTRACT_FIELDS)
         # Number uniqueness is checked (with a clearer message) by the service.
         extra_kwargs = {"number": {"validators": []}}
         validators: list = []

@@ -12,7 +12,12 @@ from core.errors import PermissionDenied
 from ..enums import SupplyMode
 from ..models import Product, ProductCategory
 from ..selectors import product_list
-from ..services.products import may_manage_products, product_create, product_update
+from ..services.products import (
+    PRODUCT_FIELDS,
+    may_manage_products,
+    product_create,
+    product_update,
+)
 
 ERRORS = {
     400: OpenApiResponse(description=_("validation_error: extra.fields names each bad field")),
@@ -63,20 +68,7 @@ class ProductInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = [
-            "code",
-            "name",
-            "spec",
-            "unit",
-            "category",
-            "list_price",
-            "floor_price",
-            "vat_rate",
-            "supply_mode",
-            "production_cycle_days",
-            "procurement_cycle_days",
-            "is_active",
-        ]
+        fields = list(PRODUCT_FIELDS)
         extra_kwargs = {"code": {"validators": []}}
         validators: list = []
 
