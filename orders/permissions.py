@@ -90,7 +90,7 @@ def step_already_decided(user, order) -> bool:
     Such a user lost a race (or looked at a stale page): the answer is a conflict, not a
     refusal (DESIGN §2).
     """
-    if order.status not in REVIEW_ORDER:
+    if order.status not in REVIEW_ORDER or STEP_ROLE[order.status] in user_roles(user):
         return False
     passed = REVIEW_ORDER[: REVIEW_ORDER.index(order.status)]
     return any(STEP_ROLE[step] in user_roles(user) for step in passed)
