@@ -7,10 +7,10 @@ from rest_framework.views import APIView
 from core.errors import ConcurrentModification, ValidationFailed
 
 from ..enums import OrderTransition
+from ..filters import OrderFilter
 from ..models import Order, OrderEvent
 from ..selectors import order_events, order_get, order_list_with_lines
 from ..services import TRANSITION_SERVICES, order_create, order_update
-from .filters import OrderFilter
 from .serializers import (
     OrderEventSerializer,
     OrderSerializer,

@@ -1,16 +1,26 @@
 import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import EXECUTION_STATES, OrderStatus
-from ..models import Order, OrderLine
+from .enums import EXECUTION_STATES, OrderStatus
+from .models import Order, OrderLine
 
 
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
     customer = django_filters.NumberFilter(field_name="customer_id")
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    customer_name = django_filters.CharFilter(
+        field_name="customer__name", lookup_expr="icontains", label=_("customer")
+    )
+    owner = django_filters.ModelChoiceFilter(
+        field_name="owner",
+        queryset=get_user_model().objects.filter(orders__isnull=False).distinct(),
+        label=_("owner"),
+        widget=forms.Select(attrs={"class": "form-select", "id": "f-owner"}),
+    )
     contract = django_filters.NumberFilter(field_name="contract_id")
     date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")

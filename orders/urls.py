@@ -1,0 +1,20 @@
+from django.urls import path
+
+from .views import detail, entry, listing
+
+app_name = "orders"
+
+urlpatterns = [
+    path("", listing.order_list_view, name="list"),
+    path("new/", entry.order_create_view, name="create"),
+    path("<int:pk>/", detail.order_detail_view, name="detail"),
+    path("<int:pk>/edit/", entry.order_edit_view, name="edit"),
+    path("<int:pk>/print/", detail.order_print_view, name="print"),
+    path("<int:pk>/transitions/<str:name>/", detail.order_transition_view, name="transition"),
+    # htmx fragments of the entry form
+    path("entry/line/", entry.line_row_view, name="line_row"),
+    path("entry/totals/", entry.totals_view, name="totals"),
+    path("entry/customer-lookup/", entry.customer_lookup_view, name="customer_lookup"),
+    path("entry/customer-details/", entry.customer_details_view, name="customer_details"),
+    path("entry/product-lookup/", entry.product_lookup_view, name="product_lookup"),
+]
