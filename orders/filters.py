@@ -5,6 +5,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import Role
+
 from .enums import EXECUTION_STATES, OrderStatus
 from .models import Order, OrderLine
 
@@ -17,7 +19,10 @@ class OrderFilter(django_filters.FilterSet):
     )
     owner = django_filters.ModelChoiceFilter(
         field_name="owner",
-        queryset=get_user_model().objects.filter(orders__isnull=False).distinct(),
+        queryset=get_user_model()
+        .objects.filter(groups__name__in=[Role.SALES_REP, Role.SALES_HEAD])
+        .distinct()
+        .order_by("username"),
         label=_("owner"),
         widget=forms.Select(attrs={"class": "form-select", "id": "f-owner"}),
     )

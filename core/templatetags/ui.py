@@ -72,3 +72,20 @@ def qty(value) -> str:
         return ""
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@register.filter
+def person(user) -> str:
+    """A person's display name: 张伟 (family name first, no space) or "Wei Zhang"."""
+    if user is None:
+        return ""
+    first, last = (user.first_name or "").strip(), (user.last_name or "").strip()
+    if not first and not last:
+        return user.get_username()
+    if _has_cjk(first + last):
+        return f"{last}{first}"
+    return f"{first} {last}".strip()

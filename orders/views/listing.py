@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import sees_all_records
+
 from .. import permissions as perms
 from ..enums import OrderStatus
 from ..filters import OrderFilter
@@ -63,6 +65,7 @@ def order_list_view(request):
             "sort": sort,
             "columns": COLUMNS,
             "can_create": perms.may_create(request.user),
+            "show_owner": sees_all_records(request.user),
             "page_sizes": PAGE_SIZES,
             "statuses": OrderStatus.choices,
             "selected_statuses": request.GET.getlist("status"),
