@@ -11,6 +11,12 @@ urlpatterns = [
     path("<int:pk>/edit/", entry.order_edit_view, name="edit"),
     path("<int:pk>/print/", detail.order_print_view, name="print"),
     path("<int:pk>/transitions/<str:name>/", detail.order_transition_view, name="transition"),
+    path("<int:pk>/attachments/", detail.order_attachment_upload_view, name="attachment_upload"),
+    path(
+        "<int:pk>/attachments/<int:attachment_id>/",
+        detail.order_attachment_download_view,
+        name="attachment_download",
+    ),
     # htmx fragments of the entry form
     path("entry/line/", entry.line_row_view, name="line_row"),
     path("entry/totals/", entry.totals_view, name="totals"),
