@@ -303,3 +303,17 @@ def order_update(
             payload={"changed": changed},
         )
     return locked
+
+
+def order_totals_preview(
+    *, lines: list[dict], freight: Decimal | None = None, discount: Decimal | None = None
+) -> tuple[list[OrderLine], Order, dict]:
+    """What saving would compute, without saving: (priced lines, unsaved order, errors).
+
+    Used by the entry form's live totals so the figures shown match the saved ones to the fen.
+    """
+    errors: dict = {}
+    built = _build_lines(lines, errors)
+    order = Order(freight=freight or ZERO, discount=discount or ZERO)
+    _apply_totals(order, built, errors)
+    return built, order, errors
