@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("orders/", include("orders.urls")),
+    path("", include("contracts.urls")),
     path("", home, name="home"),
 ]
 if settings.DEBUG:
