@@ -17,6 +17,14 @@ from django.views.decorators.http import require_POST
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.files import allowed_extensions
+from core.web import (
+    apply_service_errors,
+    field_labels,
+    forbid_unless,
+    found_or_404,
+    ordering,
+    paginate,
+)
 from orders.selectors import order_list
 
 from .. import permissions as perms
@@ -40,14 +48,6 @@ from ..services import (
     contract_create,
     contract_update,
     supplementary_agreement_add,
-)
-from ._common import (
-    apply_service_errors,
-    field_labels,
-    forbid_unless,
-    found_or_404,
-    ordering,
-    paginate,
 )
 
 SORTS = {

@@ -10,6 +10,14 @@ from django.views.decorators.http import require_GET
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.roles import Role, has_role
+from core.web import (
+    apply_service_errors,
+    field_labels,
+    forbid_unless,
+    found_or_404,
+    ordering,
+    paginate,
+)
 from orders.enums import OrderStatus
 from orders.selectors import order_list
 
@@ -27,14 +35,6 @@ from ..forms import (
 from ..models import Customer, CustomerAddress, CustomerContact
 from ..selectors import customer_get, customer_list
 from ..services import customer_create, customer_update
-from ._common import (
-    apply_service_errors,
-    field_labels,
-    forbid_unless,
-    found_or_404,
-    ordering,
-    paginate,
-)
 from .contracts import COLUMNS as CONTRACT_COLUMNS
 from .contracts import contracts_with_ledger
 

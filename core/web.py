@@ -1,5 +1,5 @@
-"""What the customer and contract pages share: 404/403 from the service errors, sorting,
-pagination, and putting a service's field errors back next to the fields they are about."""
+"""What list and form pages share: 404/403 from the service errors, sorting, pagination,
+and putting a service's field errors back next to the fields they are about."""
 
 from django import forms
 from django.core.exceptions import PermissionDenied as Forbidden
