@@ -1,12 +1,12 @@
 """Reads of customers and contracts, scoped by role: a sales rep sees their own customers."""
 
-from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.errors import NotFound
 from core.roles import sees_all_records
 
-from .models import Contract, Customer
+from .models import Contract, Customer, SupplementaryAgreement
 
 
 def customer_list(*, user) -> QuerySet[Customer]:
@@ -59,3 +59,30 @@ def contract_ledger(*, contract: Contract) -> dict:
         "batches": totals["batches"],
         "remaining_amount": effective_amount - totals["ordered"],
     }
+
+
+MONEY = DecimalField(max_digits=18, decimal_places=2)
+
+
+def contracts_with_ledger(user):
+    """The user's contracts with the ledger figures of contracts.selectors.contract_ledger as
+    columns, so a list of any length is one query and can be sorted by them."""
+    changes = (
+        SupplementaryAgreement.objects.filter(contract=OuterRef("pk"))
+        .order_by()
+        .values("contract")
+        .annotate(s=Sum("amount_change"))
+        .values("s")
+    )
+    return contract_list(user=user).annotate(
+        supplementary_change=Coalesce(
+            Subquery(changes, output_field=MONEY), Value(0), output_field=MONEY
+        ),
+        ordered_amount=Coalesce(
+            Sum("orders__total", filter=~Q(orders__status__in=LEDGER_EXCLUDED_STATUSES)),
+            Value(0),
+            output_field=MONEY,
+        ),
+        effective_amount=F("amount") + F("supplementary_change"),
+        remaining_amount=F("effective_amount") - F("ordered_amount"),
+    )

@@ -5,8 +5,7 @@ downloads of the documents."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,7 +39,7 @@ from ..selectors import (
     LEDGER_EXCLUDED_STATUSES,
     contract_get,
     contract_ledger,
-    contract_list,
+    contracts_with_ledger,
     customer_list,
 )
 from ..services import (
@@ -73,31 +72,6 @@ COLUMNS = (
     ("remaining", gettext_lazy("Remaining"), "num"),
     ("status", LABELS["status"], ""),
 )
-MONEY = DecimalField(max_digits=18, decimal_places=2)
-
-
-def contracts_with_ledger(user):
-    """The user's contracts with the ledger figures of contracts.selectors.contract_ledger as
-    columns, so a list of any length is one query and can be sorted by them."""
-    changes = (
-        SupplementaryAgreement.objects.filter(contract=OuterRef("pk"))
-        .order_by()
-        .values("contract")
-        .annotate(s=Sum("amount_change"))
-        .values("s")
-    )
-    return contract_list(user=user).annotate(
-        supplementary_change=Coalesce(
-            Subquery(changes, output_field=MONEY), Value(0), output_field=MONEY
-        ),
-        ordered_amount=Coalesce(
-            Sum("orders__total", filter=~Q(orders__status__in=LEDGER_EXCLUDED_STATUSES)),
-            Value(0),
-            output_field=MONEY,
-        ),
-        effective_amount=F("amount") + F("supplementary_change"),
-        remaining_amount=F("effective_amount") - F("ordered_amount"),
-    )
 
 
 def _filtered(queryset, form: ContractFilterForm):
