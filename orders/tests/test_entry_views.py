@@ -668,3 +668,56 @@ def test_edit_page_query_count_does_not_grow_with_lines(
     with django_assert_max_num_queries(10):
         response = client.get(edit_url(order))
     assert html(response).count("data-line-row") == 30
+
+
+def _two_line_post(customer, product, **extra):
+    return {
+        "customer": customer.pk,
+        "customer_label": customer.name,
+        "order_date": "2026-11-22",
+        "order_type": "regular",
+        "delivery_method": "road",
+        "invoice_type": "vat_special",
+        "source": "salesperson",
+        "priority": "normal",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-product": product.pk,
+        "lines-0-product_label": str(product),
+        "lines-0-quantity": "2",
+        "lines-0-unit_price": "100",
+        "lines-0-tax_rate": "0.13",
+        "action": "save",
+        **extra,
+    }
+
+
+def test_attachments_are_saved_with_the_new_order(client, rep, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    customer = CustomerFactory(account_manager=rep)
+    client.force_login(rep)
+    upload = SimpleUploadedFile("采购单.pdf", b"%PDF-1.4 purchase order", "application/pdf")
+    response = client.post(
+        "/orders/new/", _two_line_post(customer, ProductFactory(), attachments=[upload])
+    )
+    assert response.status_code == 302
+    order = Order.objects.get()
+    attachment = order.attachments.get()
+    assert (attachment.name, attachment.uploaded_by) == ("采购单.pdf", rep)
+
+
+def test_a_bad_attachment_keeps_the_form_and_saves_nothing(client, rep, tmp_path, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    customer = CustomerFactory(account_manager=rep)
+    client.force_login(rep)
+    upload = SimpleUploadedFile("virus.exe", b"MZ", "application/octet-stream")
+    response = client.post(
+        "/orders/new/", _two_line_post(customer, ProductFactory(), attachments=[upload])
+    )
+    assert response.status_code == 200
+    assert "virus.exe" in response.content.decode()
+    assert Order.objects.count() == 0

@@ -7,6 +7,7 @@ same page: a new line row, live totals, the customer and product look-ups.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from contracts.enums import ContractStatus
 from contracts.selectors import contract_list, customer_get, customer_list
 from core.errors import ApplicationError, NotFound, ValidationFailed
+from core.files import allowed_extensions, check_upload
 from core.money import ZERO
 
 from .. import permissions as perms
@@ -35,6 +37,7 @@ from ..forms import (
 from ..models import Order, Product
 from ..selectors import order_get, product_search
 from ..services import order_create, order_submit, order_update
+from ..services.attachments import order_attachment_add
 
 # The same arithmetic order_create runs on save, so the preview can never disagree with it.
 # (Private helpers of the service module; a public order_totals_preview there would be nicer.)
@@ -168,8 +171,28 @@ def order_edit_view(request, pk):
     return _entry(request, order=order)
 
 
+def _checked_attachments(request) -> tuple[list, list[str]]:
+    """The uploaded files, each through the upload gate before anything is saved."""
+    files, errors = request.FILES.getlist("attachments"), []
+    for upload in files:
+        try:
+            check_upload(upload)
+        except ValidationFailed as exc:
+            errors += [f"{upload.name}: {m}" for ms in exc.fields.values() for m in ms]
+    return files, errors
+
+
+def _attach(request, order: Order, files: list) -> None:
+    for upload in files:
+        try:
+            order_attachment_add(order=order, actor=request.user, file=upload)
+        except ApplicationError as exc:
+            messages.warning(request, f"{upload.name}: {exc.message}")
+
+
 def _entry(request, *, order: Order | None):
     top_errors: list[str] = []
+    attachment_errors: list[str] = []
     if request.method == "POST":
         header = OrderHeaderForm(request.POST, user=request.user)
         formset = OrderLineFormSet(request.POST, prefix=LINES_PREFIX)
@@ -179,8 +202,9 @@ def _entry(request, *, order: Order | None):
         rows, totals = _preview(
             formset, header.cleaned_data.get("freight"), header.cleaned_data.get("discount")
         )
-        if header_ok and lines_ok:
-            response, top_errors = _save(request, order, header, formset)
+        files, attachment_errors = _checked_attachments(request)
+        if header_ok and lines_ok and not attachment_errors:
+            response, top_errors = _save(request, order, header, formset, files)
             if response is not None:
                 return response
     else:
@@ -212,8 +236,12 @@ def _entry(request, *, order: Order | None):
         "selected_contract": header.selected_pk("contract"),
         "selected_ship_to": header.selected_pk("ship_to"),
         "rejection": _last_rejection(order),
+        "attachment_errors": attachment_errors,
+        "allowed_extensions": allowed_extensions(),
+        "max_upload_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
         "has_errors": bool(
-            top_errors
+            attachment_errors
+            or top_errors
             or header.errors
             or any(f.errors for f in formset.forms)
             or getattr(formset, "service_errors", None)
@@ -242,7 +270,7 @@ def _last_rejection(order: Order | None):
     )
 
 
-def _save(request, order: Order | None, header: OrderHeaderForm, formset):
+def _save(request, order: Order | None, header: OrderHeaderForm, formset, files=()):
     """Call the service: (redirect, []) when saved, else (None, messages for the top)."""
     kwargs = header.service_kwargs()
     lines, line_forms = formset.service_lines()
@@ -260,6 +288,7 @@ def _save(request, order: Order | None, header: OrderHeaderForm, formset):
         return None, top
     except ApplicationError as exc:  # permission, state or concurrency: nothing was saved
         return None, [str(exc.message)]
+    _attach(request, saved, files)
 
     if request.POST.get("action") != "submit":
         messages.success(
