@@ -24,7 +24,17 @@ PAGES = [
     ("head", "/orders/?overdue=true"),
     ("head", "/orders/?page=200"),
     ("head", "/api/v1/orders/?page_size=50"),
+    ("rep", "/orders/new/"),
+    ("head", "/customers/"),
+    ("head", "/contracts/"),
 ]
+busiest = Order.objects.order_by("-total").first()
+if busiest is not None:
+    PAGES += [
+        ("head", f"/orders/{busiest.pk}/"),
+        ("head", f"/orders/{busiest.pk}/print/"),
+        ("head", f"/customers/{busiest.customer_id}/"),
+    ]
 
 print(f"orders in database: {Order.objects.count()}  ({connection.vendor})")
 User = get_user_model()
