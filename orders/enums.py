@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 class OrderStatus(TextChoices):
     DRAFT = "draft", _("Draft")
     SALES_REVIEW = "sales_review", _("Sales head review")
+    TECHNICAL_REVIEW = "technical_review", _("Technical review")
     FINANCE_REVIEW = "finance_review", _("Finance review")
     GM_REVIEW = "gm_review", _("General manager review")
     REJECTED = "rejected", _("Rejected")
@@ -22,7 +23,14 @@ class OrderStatus(TextChoices):
     ON_HOLD = "on_hold", _("On hold")
 
 
-REVIEW_STATES = (OrderStatus.SALES_REVIEW, OrderStatus.FINANCE_REVIEW, OrderStatus.GM_REVIEW)
+# The review steps in their default order (REQUIREMENTS §4); the technical/production review
+# applies to non-regular orders when the approval policy says so (001 G).
+REVIEW_STATES = (
+    OrderStatus.SALES_REVIEW,
+    OrderStatus.TECHNICAL_REVIEW,
+    OrderStatus.FINANCE_REVIEW,
+    OrderStatus.GM_REVIEW,
+)
 EDITABLE_STATES = (OrderStatus.DRAFT, OrderStatus.REJECTED)
 # States in which the order is being executed (may be put on hold).
 HOLDABLE_STATES = (

@@ -4,10 +4,9 @@ Plain functions of (user, order); they never write. Visibility: a sales rep sees
 orders only; every other role sees all orders.
 """
 
-from django.conf import settings
-
 from core.roles import Role, has_role, sees_all_records, user_roles
 
+from .approval_hooks import hooks
 from .enums import EDITABLE_STATES, OrderStatus, OrderTransition
 
 S = OrderStatus
@@ -16,6 +15,7 @@ T = OrderTransition
 # Which role decides which review step (REQUIREMENTS §4).
 STEP_ROLE = {
     S.SALES_REVIEW: Role.SALES_HEAD,
+    S.TECHNICAL_REVIEW: Role.PRODUCTION,
     S.FINANCE_REVIEW: Role.FINANCE,
     S.GM_REVIEW: Role.GM,
 }
@@ -40,7 +40,9 @@ def is_owner(user, order) -> bool:
 
 
 def may_view(user, order) -> bool:
-    return sees_all_records(user) or is_owner(user, order)
+    if sees_all_records(user) or is_owner(user, order):
+        return True
+    return order.status in STEP_ROLE and bool(hooks().acting_for(user=user, order=order))
 
 
 def may_create(user) -> bool:
@@ -63,25 +65,37 @@ def round_approver_ids(order) -> set[int]:
     for event in events:
         if event.transition == T.SUBMIT:
             approvers.clear()
-        elif event.transition == T.APPROVE and event.actor_id:
-            approvers.add(event.actor_id)
+        elif event.transition == T.APPROVE:
+            # A delegate's approval counts for the approver they stood in for, too.
+            approvers |= {i for i in (event.actor_id, event.on_behalf_of_id) if i}
     return approvers
+
+
+def decides_as(user, order):
+    """Whom `user` decides the current review step as: themselves (they hold the step's role),
+    the approver they stand in for (delegation), or None."""
+    role = STEP_ROLE.get(order.status)
+    if role is None or user is None or not user.is_authenticated:
+        return None
+    if role in user_roles(user):
+        return user
+    delegators = hooks().acting_for(user=user, order=order)
+    return delegators[0] if delegators else None
 
 
 def may_decide_step(user, order) -> bool:
     """Approve or reject the review step the order waits on.
 
     The requester never approves their own order; by default the same person does not
-    approve two steps of one order (REQUIREMENTS §4, DESIGN §4).
+    approve two steps of one order (REQUIREMENTS §4, DESIGN §4). A delegate decides for the
+    approver who named them, and both count as having decided.
     """
-    role = STEP_ROLE.get(order.status)
-    if role is None or role not in user_roles(user) or is_owner(user, order):
+    principal = decides_as(user, order)
+    if principal is None or is_owner(user, order) or is_owner(principal, order):
         return False
-    distinct = settings.APPROVAL_DISTINCT_APPROVERS
-    return not (distinct and user.pk in round_approver_ids(order))
-
-
-REVIEW_ORDER = (S.SALES_REVIEW, S.FINANCE_REVIEW, S.GM_REVIEW)
+    if not hooks().distinct_approvers(order=order):
+        return True
+    return not ({user.pk, principal.pk} & round_approver_ids(order))
 
 
 def step_already_decided(user, order) -> bool:
@@ -90,9 +104,12 @@ def step_already_decided(user, order) -> bool:
     Such a user lost a race (or looked at a stale page): the answer is a conflict, not a
     refusal (DESIGN §2).
     """
-    if order.status not in REVIEW_ORDER or STEP_ROLE[order.status] in user_roles(user):
+    if order.status not in STEP_ROLE or STEP_ROLE[order.status] in user_roles(user):
         return False
-    passed = REVIEW_ORDER[: REVIEW_ORDER.index(order.status)]
+    chain = hooks().steps(order=order)
+    if order.status not in chain:
+        return False
+    passed = chain[: chain.index(order.status)]
     return any(STEP_ROLE[step] in user_roles(user) for step in passed)
 
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 from core.errors import NotFound
 from core.roles import sees_all_records
 
+from .approval_hooks import hooks
 from .enums import EXECUTION_STATES, OrderTransition
 from .models import Order, OrderEvent, OrderLine, Product
 
@@ -13,7 +14,8 @@ from .models import Order, OrderEvent, OrderLine, Product
 def order_list(*, user, filters: dict | None = None) -> QuerySet[Order]:
     qs = Order.objects.select_related("customer", "owner", "contract")
     if not sees_all_records(user):
-        qs = qs.filter(owner=user)
+        delegated = hooks().visible_q(user=user)
+        qs = qs.filter(Q(owner=user) | delegated if delegated is not None else Q(owner=user))
     filters = filters or {}
     if filters.get("overdue"):
         qs = qs.filter(status__in=EXECUTION_STATES, promised_date__lt=timezone.localdate())

@@ -185,17 +185,17 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
     @transition(
         field=status,
         source=[S.DRAFT, S.REJECTED],
-        target=S.SALES_REVIEW,
+        target=RETURN_VALUE(*REVIEW_STATES, S.APPROVED),
         conditions=[_has_lines],
         permission=_allowed(T.SUBMIT),
     )
-    def submit(self):
-        pass
+    def submit(self, first_status: str):
+        return first_status
 
     @transition(
         field=status,
         source=list(REVIEW_STATES),
-        target=RETURN_VALUE(S.FINANCE_REVIEW, S.GM_REVIEW, S.APPROVED),
+        target=RETURN_VALUE(*REVIEW_STATES, S.APPROVED),
         permission=_allowed(T.APPROVE),
     )
     def approve(self, next_status: str):

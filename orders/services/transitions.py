@@ -24,23 +24,20 @@ from core.errors import (
 )
 
 from .. import permissions as perms
-from ..enums import REASON_REQUIRED, OrderEventType, OrderStatus, OrderTransition, SupplyMode
+from ..approval_hooks import hooks
+from ..enums import (
+    REASON_REQUIRED,
+    REVIEW_STATES,
+    OrderEventType,
+    OrderStatus,
+    OrderTransition,
+    SupplyMode,
+)
 from ..events import order_event_record
-from ..models import Order
+from ..models import Order, OrderEvent
 
 S = OrderStatus
 T = OrderTransition
-
-# The plain chain (REQUIREMENTS §4); the approvals app's policy may skip steps.
-DEFAULT_CHAIN = {
-    S.SALES_REVIEW: S.FINANCE_REVIEW,
-    S.FINANCE_REVIEW: S.GM_REVIEW,
-    S.GM_REVIEW: S.APPROVED,
-}
-
-
-def next_review_status(order: Order) -> str:
-    return DEFAULT_CHAIN[order.status]
 
 
 def order_transition(
@@ -53,9 +50,11 @@ def order_transition(
     payload: dict | None = None,
     check: Callable[[Order], None] | None = None,
     prepare: Callable[[Order], dict] | None = None,
+    after: Callable[[Order, OrderEvent, str], None] | None = None,
 ) -> Order:
     """Run transition `name` on `order` as `actor`. `prepare(locked)` returns the transition's
-    keyword arguments and may change fields on the locked row before it is saved."""
+    keyword arguments and may change fields on the locked row before it is saved;
+    `after(locked, event, from_status)` runs in the same transaction once the event exists."""
     comment = (comment or "").strip()
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
@@ -110,6 +109,8 @@ def order_transition(
             comment=comment,
             payload=payload,
         )
+        if after is not None:
+            after(locked, event, from_status)
         outbox.enqueue("orders.order_status_changed", order_id=locked.pk, event_id=event.pk)
     return locked
 
@@ -125,43 +126,87 @@ def order_submit(*, order: Order, actor, comment: str = "") -> Order:
 
     def prepare(locked: Order) -> dict:
         locked.submitted_at = timezone.now()
-        return {}
+        first_status = hooks().round_start(order=locked, actor=actor)
+        if first_status == S.APPROVED:  # no review step applies to this order
+            locked.approved_at = locked.submitted_at
+        return {"first_status": first_status}
 
     return order_transition(
         order=order, actor=actor, name=T.SUBMIT, comment=comment, check=check, prepare=prepare
     )
 
 
-def order_approve(*, order: Order, actor, comment: str = "", on_behalf_of=None) -> Order:
-    """Approve the step the order waits on; the next step follows the approval chain."""
+def _decide(
+    *,
+    order: Order,
+    actor,
+    name: str,
+    comment: str,
+    override_reason: str,
+    prepare: Callable[[Order], dict] | None = None,
+) -> Order:
+    """Approve or reject the open review step. The approval policy may refuse the decision
+    (e.g. a failed check without an override reason) and records it (ApprovalDecision)."""
+    principal = perms.decides_as(actor, order)
+    on_behalf_of = principal if principal is not None and principal != actor else None
+    override_reason = (override_reason or "").strip()
+    payload = {"step": order.status}
+    if override_reason:
+        payload["override_reason"] = override_reason
+
+    def check(locked: Order) -> None:
+        payload.update(
+            hooks().before_decision(
+                order=locked, actor=actor, name=name, override_reason=override_reason
+            )
+        )
+
+    def after(locked: Order, event, from_status: str) -> None:
+        hooks().after_decision(
+            order=locked,
+            actor=actor,
+            name=name,
+            step=from_status,
+            event=event,
+            on_behalf_of=on_behalf_of,
+            override_reason=override_reason,
+        )
+
+    return order_transition(
+        order=order,
+        actor=actor,
+        name=name,
+        comment=comment,
+        on_behalf_of=on_behalf_of,
+        payload=payload,
+        check=check,
+        prepare=prepare,
+        after=after,
+    )
+
+
+def order_approve(*, order: Order, actor, comment: str = "", override_reason: str = "") -> Order:
+    """Approve the step the order waits on; the next step follows the approval policy."""
 
     def prepare(locked: Order) -> dict:
-        next_status = next_review_status(locked)
+        next_status = hooks().next_status(order=locked)
         if next_status == S.APPROVED:
             locked.approved_at = timezone.now()
         return {"next_status": next_status}
 
-    return order_transition(
+    return _decide(
         order=order,
         actor=actor,
         name=T.APPROVE,
         comment=comment,
-        on_behalf_of=on_behalf_of,
-        payload={"step": order.status},
+        override_reason=override_reason,
         prepare=prepare,
     )
 
 
-def order_reject(*, order: Order, actor, comment: str, on_behalf_of=None) -> Order:
+def order_reject(*, order: Order, actor, comment: str) -> Order:
     """Return the order to the rep with the reason (REQUIREMENTS §4: 重新提交 after correction)."""
-    return order_transition(
-        order=order,
-        actor=actor,
-        name=T.REJECT,
-        comment=comment,
-        on_behalf_of=on_behalf_of,
-        payload={"step": order.status},
-    )
+    return _decide(order=order, actor=actor, name=T.REJECT, comment=comment, override_reason="")
 
 
 def _closing(locked: Order) -> dict:
@@ -171,8 +216,13 @@ def _closing(locked: Order) -> dict:
 
 def order_cancel(*, order: Order, actor, comment: str) -> Order:
     """Cancel before approval: the owner, the approver of the current step or an admin."""
+
+    def after(locked: Order, event, from_status: str) -> None:
+        if from_status in REVIEW_STATES:
+            hooks().round_end(order=locked, outcome="cancelled")
+
     return order_transition(
-        order=order, actor=actor, name=T.CANCEL, comment=comment, prepare=_closing
+        order=order, actor=actor, name=T.CANCEL, comment=comment, prepare=_closing, after=after
     )
 
 

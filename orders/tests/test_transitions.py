@@ -15,7 +15,7 @@ from core.errors import (
 from core.models import Notification, OutboxMessage
 from core.roles import Role
 from orders import services
-from orders.enums import OrderStatus, OrderTransition, SupplyMode
+from orders.enums import REVIEW_STATES, OrderStatus, OrderTransition, SupplyMode
 from orders.models import Order, OrderEvent
 from tests.factories import ProductFactory, UserFactory
 
@@ -30,13 +30,12 @@ MACHINE = {
     T.SUBMIT: {S.DRAFT: S.SALES_REVIEW, S.REJECTED: S.SALES_REVIEW},
     T.APPROVE: {
         S.SALES_REVIEW: S.FINANCE_REVIEW,
+        S.TECHNICAL_REVIEW: S.FINANCE_REVIEW,  # the plain chain resumes after a technical step
         S.FINANCE_REVIEW: S.GM_REVIEW,
         S.GM_REVIEW: S.APPROVED,
     },
-    T.REJECT: {S.SALES_REVIEW: S.REJECTED, S.FINANCE_REVIEW: S.REJECTED, S.GM_REVIEW: S.REJECTED},
-    T.CANCEL: dict.fromkeys(
-        (S.DRAFT, S.REJECTED, S.SALES_REVIEW, S.FINANCE_REVIEW, S.GM_REVIEW), S.CANCELLED
-    ),
+    T.REJECT: dict.fromkeys(REVIEW_STATES, S.REJECTED),
+    T.CANCEL: dict.fromkeys((S.DRAFT, S.REJECTED, *REVIEW_STATES), S.CANCELLED),
     T.CANCEL_APPROVED: dict.fromkeys((S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP), S.CANCELLED),
     T.HOLD: dict.fromkeys(
         (S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP, S.PARTIALLY_SHIPPED), S.ON_HOLD
@@ -63,7 +62,12 @@ ACTOR_ROLE = {
     T.SETTLE: Role.FINANCE,
     T.ARCHIVE: Role.FINANCE,
 }
-STEP_ROLE = {S.SALES_REVIEW: Role.SALES_HEAD, S.FINANCE_REVIEW: Role.FINANCE, S.GM_REVIEW: Role.GM}
+STEP_ROLE = {
+    S.SALES_REVIEW: Role.SALES_HEAD,
+    S.TECHNICAL_REVIEW: Role.PRODUCTION,
+    S.FINANCE_REVIEW: Role.FINANCE,
+    S.GM_REVIEW: Role.GM,
+}
 
 
 def actor_for(name, source, owner):

@@ -25,7 +25,7 @@ from core.money import format_cny
 from core.roles import Role
 
 from .. import permissions as perms
-from ..enums import REASON_REQUIRED, OrderStatus, OrderTransition
+from ..enums import REASON_REQUIRED, REVIEW_STATES, OrderStatus, OrderTransition
 from ..models import Order
 from ..selectors import order_events, order_get
 from ..services.attachments import ATTACHMENT_ADDED, CLOSED_STATES, order_attachment_add
@@ -51,6 +51,7 @@ WAITING_FOR = {
     S.DRAFT: (gettext_lazy("submission by the sales rep"), (OWNER,)),
     S.REJECTED: (gettext_lazy("correction and resubmission by the sales rep"), (OWNER,)),
     S.SALES_REVIEW: (S.SALES_REVIEW.label, (Role.SALES_HEAD,)),
+    S.TECHNICAL_REVIEW: (S.TECHNICAL_REVIEW.label, (Role.PRODUCTION,)),
     S.FINANCE_REVIEW: (S.FINANCE_REVIEW.label, (Role.FINANCE,)),
     S.GM_REVIEW: (S.GM_REVIEW.label, (Role.GM,)),
     S.APPROVED: (
@@ -70,9 +71,7 @@ MAX_NAMES = 6
 CONFIRMED_STATES = frozenset(S.values) - {
     S.DRAFT,
     S.REJECTED,
-    S.SALES_REVIEW,
-    S.FINANCE_REVIEW,
-    S.GM_REVIEW,
+    *REVIEW_STATES,
     S.CANCELLED,
 }
 
