@@ -51,6 +51,10 @@ class ApprovalHooks:
         """Extra orders a user may see because they stand in for an approver (or None)."""
         return None
 
+    def prefetch(self, queryset):
+        """What a list of orders needs to answer the questions above without a query per row."""
+        return queryset
+
     def before_decision(self, *, order, actor, name: str, override_reason: str) -> dict:
         """Refuse a decision (raise) or return details for the audit event."""
         return {}

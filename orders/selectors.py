@@ -27,12 +27,13 @@ def order_list_with_lines(*, user) -> QuerySet[Order]:
     round_events = OrderEvent.objects.filter(
         transition__in=[OrderTransition.SUBMIT, OrderTransition.APPROVE]
     ).order_by("created_at", "id")
-    return order_list(user=user).prefetch_related(
+    queryset = order_list(user=user).prefetch_related(
         Prefetch(
             "lines", queryset=OrderLine.objects.select_related("product").order_by("sequence")
         ),
         Prefetch("events", queryset=round_events, to_attr="current_round_events"),
     )
+    return hooks().prefetch(queryset)
 
 
 def order_get(*, user, order_id) -> Order:

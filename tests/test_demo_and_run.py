@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_STATES = {
     S.DRAFT,
     S.SALES_REVIEW,
+    S.TECHNICAL_REVIEW,
     S.FINANCE_REVIEW,
     S.GM_REVIEW,
     S.REJECTED,
@@ -76,12 +77,12 @@ def test_seed_demo_twice_gives_the_same_data():
 
     # then the second run finds everything and creates nothing
     assert _counts() == first
-    assert "15 demo orders (15 new)" in first_output
-    assert "15 demo orders (0 new)" in second_output
+    assert "16 demo orders (16 new)" in first_output
+    assert "16 demo orders (0 new)" in second_output
     assert first["Customer"] == 6
     assert first["Contract"] == 3
     assert first["Product"] == 10
-    assert first["Order"] == 15
+    assert first["Order"] == 16
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from approvals.models import ApprovalPolicy
 from core.errors import (
     ConcurrentModification,
     ErrorCode,
@@ -193,7 +194,13 @@ def test_same_person_does_not_approve_two_steps(rep, settings):
     order = services.order_approve(order=order, actor=both)
     with pytest.raises(PermissionDenied):
         services.order_approve(order=order, actor=both)
-    settings.APPROVAL_DISTINCT_APPROVERS = False
+    # A policy without the rule applies to orders submitted afterwards.
+    ApprovalPolicy.objects.filter(is_active=True).update(distinct_approvers=False)
+    order = services.order_reject(
+        order=order, actor=UserFactory(roles=[Role.FINANCE]), comment="重新提交"
+    )
+    order = services.order_submit(order=order, actor=rep)
+    order = services.order_approve(order=order, actor=both)
     assert services.order_approve(order=order, actor=both).status == S.GM_REVIEW
 
 

@@ -243,6 +243,9 @@ def _steps():
     return {
         "submit": Step("submit", S.DRAFT, "owner", "请审批"),
         "head_approves": Step("approve", S.SALES_REVIEW, "head", "价格与交期已确认"),
+        "production_approves": Step(
+            "approve", S.TECHNICAL_REVIEW, "production", "工艺可行，产能可排"
+        ),
         "finance_approves": Step("approve", S.FINANCE_REVIEW, "finance", "信用额度内，同意"),
         "gm_approves": Step("approve", S.GM_REVIEW, "gm", "同意"),
         "finance_rejects": Step(
@@ -285,8 +288,11 @@ ORDERS = (
               ("submit",), contract="XS-HT-2026-0031"),
     DemoOrder("finance-review", "yuehai", (("FM-D341X-16-200", "30"), ("DJ-YE3-160M-4", "4")), 2,
               ("submit", "head_approves"), contract="XS-HT-2026-0023"),
+    DemoOrder("technical-review", "lubei", (("BP-DG85-67X8", "1"),), 2,
+              ("submit", "head_approves"),
+              extra={"order_type": "non_regular", "priority": "high"}),
     DemoOrder("gm-review", "lubei", (("BP-DG85-67X8", "2"),), 3,
-              ("submit", "head_approves", "finance_approves"),
+              ("submit", "head_approves", "production_approves", "finance_approves"),
               extra={"order_type": "non_regular", "priority": "high"}),
     DemoOrder("rejected", "chuanneng", (("BP-IS80-65-160", "5"), ("FM-Z41H-16C-100", "10")), 4,
               ("submit", "head_approves", "finance_rejects")),
@@ -531,6 +537,7 @@ class Command(BaseCommand):
         )
 
     def _take_step(self, order, step: Step, users):
+        from core.errors import ValidationFailed
         from orders import services
 
         actor = order.owner if step.actor == "owner" else users[step.actor]
@@ -541,7 +548,20 @@ class Command(BaseCommand):
                 order=order, actor=actor, quantities={first.pk: half}, comment=step.comment
             )
         service = services.TRANSITION_SERVICES[step.name]
-        return service(order=order, actor=actor, comment=step.comment)
+        if step.name != "approve":
+            return service(order=order, actor=actor, comment=step.comment)
+        try:
+            return service(order=order, actor=actor, comment=step.comment)
+        except ValidationFailed as exc:
+            if "override_reason" not in exc.fields:
+                raise
+            # A failed automatic check: the demo approver decides with a recorded reason.
+            return service(
+                order=order,
+                actor=actor,
+                comment=step.comment,
+                override_reason="客户已书面确认，同意例外处理",
+            )
 
     # --- summary ----------------------------------------------------------------------------------
     def _report(self, password: str, created_orders: list) -> None:

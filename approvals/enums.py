@@ -1,0 +1,33 @@
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from orders.enums import OrderStatus
+
+
+class ReviewStep(TextChoices):
+    """The review steps a policy can use; each is an order state (orders.enums.REVIEW_STATES)."""
+
+    SALES_HEAD = OrderStatus.SALES_REVIEW.value, _("Sales head review")
+    TECHNICAL = OrderStatus.TECHNICAL_REVIEW.value, _("Technical review")
+    FINANCE = OrderStatus.FINANCE_REVIEW.value, _("Finance review")
+    GM = OrderStatus.GM_REVIEW.value, _("General manager review")
+
+
+class RoundOutcome(TextChoices):
+    OPEN = "open", _("Open")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class Decision(TextChoices):
+    APPROVE = "approve", _("Approved")
+    REJECT = "reject", _("Rejected")
+
+
+class CheckCode(TextChoices):
+    CREDIT = "credit", _("Credit exposure")
+    FLOOR_PRICE = "floor_price", _("Floor price")
+    PAYMENT_TERMS = "payment_terms", _("Payment terms")
+    DELIVERY_DATE = "delivery_date", _("Delivery date")
