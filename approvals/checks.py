@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from contracts.enums import SettlementMethod
 from core.calendar import add_working_days
-from core.money import format_cny
+from core.money import format_cny, money
 from orders.enums import OrderStatus, SupplyMode
 from orders.models import Order
 
@@ -54,12 +54,13 @@ def open_receivables(customer) -> Decimal:
 def check_credit(order: Order) -> Outcome:
     """Open receivables + approved-but-unsettled orders + this order vs. the credit limit."""
     customer = order.customer
-    unsettled = (
+    # Rounded to 分: the backends return the sum at different scales ("0", "6500", "6500.00").
+    unsettled = money(
         Order.objects.filter(customer=customer, status__in=OPEN_EXPOSURE_STATES)
         .exclude(pk=order.pk)
         .aggregate(s=Coalesce(Sum("total"), Value(0), output_field=DecimalField()))["s"]
     )
-    receivables = open_receivables(customer)
+    receivables = money(open_receivables(customer))
     exposure = receivables + unsettled + order.total
     prepaid = order.settlement_method == SettlementMethod.PREPAYMENT
     return Outcome(

@@ -1,5 +1,6 @@
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.enums import OrderStatus
 
@@ -14,7 +15,7 @@ class ReviewStep(TextChoices):
 
 
 class RoundOutcome(TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("approval round", "Open")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")

@@ -5,9 +5,11 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
-from orders.enums import OrderType
+from orders.enums import ChangeCategory, OrderType
 
 from .enums import CheckCode, Decision, ReviewStep, RoundOutcome
+
+CARRIED_OUT_BY_LAST_APPROVER = (ChangeCategory.CANCEL, ChangeCategory.HOLD, ChangeCategory.RESUME)
 
 
 class ApprovalPolicy(TimeStampedModel):
@@ -223,3 +225,55 @@ class Delegation(TimeStampedModel):
     def __str__(self) -> str:
         period = f"{self.start_date:%Y-%m-%d}–{self.end_date:%Y-%m-%d}"
         return f"{self.approver} → {self.delegate} ({period})"
+
+
+class ChangePolicyRule(models.Model):
+    """Which review steps a change request of one category needs (REQUIREMENTS §5: date-only
+    changes → sales head; price, quantity or amount increases → the whole chain). Read when
+    a request is made; a request keeps the steps it started with."""
+
+    category = models.CharField(
+        _("category"), max_length=10, choices=ChangeCategory.choices, unique=True
+    )
+    steps = models.JSONField(
+        _("steps"),
+        default=list,
+        help_text=_("Taken in the order sales head → technical → finance → general manager."),
+    )
+
+    class Meta:
+        ordering = ["category"]
+        verbose_name = _("change request rule")
+        verbose_name_plural = _("change request rules")
+
+    def __str__(self) -> str:
+        return str(self.get_category_display())
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        steps = list(self.steps or [])
+        unknown = set(steps) - set(ReviewStep.values)
+        if unknown:
+            raise ValidationError(
+                {"steps": _("Unknown steps: %(steps)s") % {"steps": ", ".join(sorted(unknown))}}
+            )
+        if not steps:
+            raise ValidationError(
+                {"steps": _("At least one step: an approved order never changes unreviewed.")}
+            )
+        # The last approver of a cancellation, hold or resume carries it out, which only the
+        # sales head and the general manager may do (orders.permissions.ROLE_TRANSITIONS).
+        last = [s for s in ReviewStep.values if s in steps][-1]
+        if self.category in CARRIED_OUT_BY_LAST_APPROVER and last not in (
+            ReviewStep.SALES_HEAD,
+            ReviewStep.GM,
+        ):
+            raise ValidationError(
+                {
+                    "steps": _(
+                        "The last step of a cancellation, hold or resume must be the sales "
+                        "head's or the general manager's review."
+                    )
+                }
+            )

@@ -18,8 +18,15 @@ from orders.enums import REVIEW_STATES, OrderStatus, OrderTransition
 from orders.permissions import STEP_ROLE
 
 from . import checks
-from .enums import CheckCode, Decision, RoundOutcome
-from .models import ApprovalDecision, ApprovalPolicy, ApprovalRound, CheckResult, Delegation
+from .enums import CheckCode, Decision, ReviewStep, RoundOutcome
+from .models import (
+    ApprovalDecision,
+    ApprovalPolicy,
+    ApprovalRound,
+    ChangePolicyRule,
+    CheckResult,
+    Delegation,
+)
 
 S = OrderStatus
 T = OrderTransition
@@ -87,7 +94,9 @@ class PolicyApprovalHooks(ApprovalHooks):
             policy=policy,
             policy_name=policy.name if policy else _("Plain chain"),
             steps=steps,
-            distinct_approvers=policy.distinct_approvers if policy else True,
+            distinct_approvers=(
+                policy.distinct_approvers if policy else super().distinct_approvers(order=order)
+            ),
             started_by=actor,
             step_opened_at=now,
             outcome=RoundOutcome.OPEN if steps else RoundOutcome.APPROVED,
@@ -108,12 +117,20 @@ class PolicyApprovalHooks(ApprovalHooks):
         if round_ is None:
             return super().next_status(order=order)
         chain = list(round_.steps)
-        index = chain.index(order.status) if order.status in chain else -1
+        if order.status not in chain:
+            # Not a step of this round (data changed by hand): go on with the round's steps
+            # that come later in the canonical order, never back to its first step.
+            position = REVIEW_STATES.index(order.status)
+            later = [step for step in chain if REVIEW_STATES.index(step) > position]
+            return later[0] if later else S.APPROVED
+        index = chain.index(order.status)
         return chain[index + 1] if index + 1 < len(chain) else S.APPROVED
 
     def distinct_approvers(self, *, order) -> bool:
         round_ = open_round(order)
-        return round_.distinct_approvers if round_ is not None else True
+        if round_ is None:
+            return super().distinct_approvers(order=order)
+        return round_.distinct_approvers
 
     @staticmethod
     def _delegators_by_role(user) -> dict[str, list]:
@@ -133,8 +150,8 @@ class PolicyApprovalHooks(ApprovalHooks):
             user._delegators_by_role = cached
         return cached
 
-    def acting_for(self, *, user, order) -> list:
-        role = STEP_ROLE.get(order.status)
+    def acting_for(self, *, user, order, step=None) -> list:
+        role = STEP_ROLE.get(step or order.status)
         if role is None or not user.is_authenticated:
             return []
         return [a for a in self._delegators_by_role(user).get(role, []) if a.pk != order.owner_id]
@@ -143,6 +160,21 @@ class PolicyApprovalHooks(ApprovalHooks):
         roles = set(self._delegators_by_role(user))
         statuses = [step for step, role in STEP_ROLE.items() if role in roles]
         return Q(status__in=statuses) if statuses else None
+
+    def step_recipients(self, *, order) -> set[int]:
+        """The step's role holders and whoever stands in for one of them today."""
+        holders = super().step_recipients(order=order)
+        if not holders:
+            return holders
+        today = timezone.localdate()
+        delegates = Delegation.objects.filter(
+            approver__in=holders,
+            revoked_at__isnull=True,
+            start_date__lte=today,
+            end_date__gte=today,
+            delegate__is_active=True,
+        ).values_list("delegate", flat=True)
+        return holders | set(delegates)
 
     def prefetch(self, queryset):
         return queryset.prefetch_related(
@@ -209,3 +241,61 @@ class PolicyApprovalHooks(ApprovalHooks):
             outcome=outcome, ended_at=timezone.now()
         )
         order._open_approval_round = None
+
+    def change_steps(self, *, order, category: str) -> list[str]:
+        """The steps the admin set for this category of change request (ChangePolicyRule);
+        the built-in defaults when there is no rule."""
+        rule = ChangePolicyRule.objects.filter(category=category).first()
+        if rule is None or not rule.steps:
+            return super().change_steps(order=order, category=category)
+        return [step for step in REVIEW_STATES if step in rule.steps]
+
+    def order_page_context(self, *, order, user) -> dict:
+        """The latest round's chain for the order page: each step decided (who, on whose
+        behalf, when, comment, override reason), current (its checks with their figures) or
+        still pending; and whether approving now needs an override reason."""
+        from .selectors import order_chain  # selectors import this module
+
+        chain = order_chain(order=order)
+        if not chain:
+            return {}
+        round_ = chain[0]["round"]
+        steps = []
+        for entry in chain:
+            decision = entry["decision"]
+            if decision is not None:
+                state = decision.decision
+            elif entry["current"]:
+                state = "current"
+            else:
+                state = "pending" if round_.outcome == RoundOutcome.OPEN else "not_reached"
+            steps.append(
+                {
+                    **entry,
+                    "label": ReviewStep(entry["step"]).label
+                    if entry["step"] in ReviewStep.values
+                    else entry["step"],
+                    "state": state,
+                    "checks": [
+                        {
+                            "code": c.code,
+                            "label": c.get_code_display(),
+                            "passed": c.passed,
+                            "text": checks.describe(c.code, c.passed, c.details),
+                        }
+                        for c in entry["checks"]
+                    ],
+                    "failed_labels": [
+                        str(CheckCode(code).label) if code in CheckCode.values else code
+                        for code in (decision.failed_checks if decision is not None else [])
+                    ],
+                }
+            )
+        current = next((s for s in steps if s["state"] == "current"), None)
+        current_checks = current["checks"] if current else []
+        return {
+            "approval_round": round_,
+            "approval_chain": steps,
+            "approval_checks": current_checks,
+            "approval_override_required": any(not c["passed"] for c in current_checks),
+        }

@@ -11,6 +11,8 @@ api_v1 = [
     path("auth/token/", ObtainTokenApi.as_view(), name="api-token"),
     path("", include("contracts.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("approvals.api.urls")),
+    path("", include("core.api.urls")),
 ]
 
 urlpatterns = [
@@ -22,6 +24,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("orders/", include("orders.urls")),
     path("", include("contracts.urls")),
+    path("approvals/", include("approvals.urls")),
+    path("notifications/", include("core.urls")),
     path("", home, name="home"),
 ]
 if settings.DEBUG:

@@ -11,7 +11,7 @@ NAVIGATION = (
     ("home", _("Home"), ()),
     ("orders:list", _("Orders"), ()),
     ("orders:create", _("New order"), (Role.SALES_REP, Role.SALES_HEAD)),
-    ("approvals:inbox", _("Approvals"), (Role.SALES_HEAD, Role.FINANCE, Role.GM)),
+    ("approvals:inbox", _("Approvals"), (Role.SALES_HEAD, Role.PRODUCTION, Role.FINANCE, Role.GM)),
     ("fulfillment:board", _("Warehouse"), (Role.WAREHOUSE, Role.PRODUCTION)),
     ("finance:home", _("Finance"), (Role.FINANCE,)),
     ("contracts:customer_list", _("Customers"), ()),

@@ -11,7 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q
 
-from .enums import REVIEW_STATES, OrderStatus
+from core.notifications import users_with_roles
+
+from .enums import REVIEW_STATES, ChangeCategory, OrderStatus
 
 S = OrderStatus
 
@@ -43,13 +45,24 @@ class ApprovalHooks:
         """The same person does not approve two steps of one order (DESIGN §4)."""
         return settings.APPROVAL_DISTINCT_APPROVERS
 
-    def acting_for(self, *, user, order) -> list:
-        """Approvers of the order's current step whom `user` stands in for (delegation)."""
+    def acting_for(self, *, user, order, step=None) -> list:
+        """Approvers of the order's current step (or of review state `step`, e.g. a change
+        request's step) whom `user` stands in for (delegation)."""
         return []
 
     def visible_q(self, *, user) -> Q | None:
         """Extra orders a user may see because they stand in for an approver (or None)."""
         return None
+
+    def step_recipients(self, *, order) -> set[int]:
+        """Ids of the users to tell that the order's current step waits for them: the
+        active holders of the step's role. Callers still apply may_decide_step."""
+        from .permissions import STEP_ROLE  # permissions imports this module
+
+        role = STEP_ROLE.get(order.status)
+        if role is None:
+            return set()
+        return set(users_with_roles(role).values_list("pk", flat=True))
 
     def prefetch(self, queryset):
         """What a list of orders needs to answer the questions above without a query per row."""
@@ -66,6 +79,23 @@ class ApprovalHooks:
 
     def round_end(self, *, order, outcome: str) -> None:
         """The round ended without a decision on the open step (e.g. the order was cancelled)."""
+
+    def change_steps(self, *, order, category: str) -> list[str]:
+        """The review states a change request of `category` (orders.enums.ChangeCategory) goes
+        through (REQUIREMENTS §5): delivery dates only → the sales head; an increase of a price,
+        a quantity or the total, or an added line → the whole chain; a cancellation → the sales
+        head and the general manager; anything else (decreases, removed lines, terms), hold
+        and resume → the sales head."""
+        if category == ChangeCategory.INCREASE:
+            return list(DEFAULT_CHAIN)
+        if category == ChangeCategory.CANCEL:
+            return [S.SALES_REVIEW, S.GM_REVIEW]
+        return [S.SALES_REVIEW]
+
+    def order_page_context(self, *, order, user) -> dict:
+        """Extra context for the order page: the approval chain and the current step's checks
+        (`approval_chain`, `approval_checks`, `approval_override_required`)."""
+        return {}
 
 
 _hooks: ApprovalHooks = ApprovalHooks()

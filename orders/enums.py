@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class OrderStatus(TextChoices):
@@ -88,6 +89,42 @@ class OrderEventType(TextChoices):
     TRANSITION = "transition", _("Status changed")
     COMMENT = "comment", _("Comment")
     SHIPMENT = "shipment", _("Shipment recorded")
+    CHANGE_REQUESTED = "change_requested", _("Change requested")
+    CHANGE_DECIDED = "change_decided", _("Change request decided")
+    CHANGE_WITHDRAWN = "change_withdrawn", _("Change request withdrawn")
+    REVISED = "revised", _("Revised")
+
+
+class ChangeKind(TextChoices):
+    """What a change request asks for (REQUIREMENTS §5: 变更 / 取消 / 暂停 / 恢复)."""
+
+    CHANGE = "change", pgettext_lazy("change request kind", "Change")
+    CANCEL = "cancel", pgettext_lazy("change request kind", "Cancellation")
+    HOLD = "hold", pgettext_lazy("change request kind", "Hold")
+    RESUME = "resume", pgettext_lazy("change request kind", "Resume")
+
+
+class ChangeRequestStatus(TextChoices):
+    PENDING = "pending", pgettext_lazy("change request status", "Pending")
+    APPROVED = "approved", pgettext_lazy("change request status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("change request status", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("change request status", "Withdrawn")
+
+
+class ChangeCategory(TextChoices):
+    """Which approval steps a request needs is decided per category by the approval policy."""
+
+    DATE_ONLY = "date_only", _("Delivery dates only")
+    INCREASE = "increase", _("Price, quantity or amount increase")
+    OTHER = "other", _("Other change (decrease, removed lines, terms)")
+    CANCEL = "cancel", _("Cancellation")
+    HOLD = "hold", _("Hold")
+    RESUME = "resume", _("Resume")
+
+
+# Order states in which each kind of request may be made (DESIGN §2). A change may still be
+# asked for while part has shipped; the shipped quantities bound it.
+CHANGEABLE_STATES = CANCELLABLE_BY_REQUEST + (OrderStatus.PARTIALLY_SHIPPED,)
 
 
 class OrderType(TextChoices):

@@ -80,6 +80,10 @@ def decides_as(user, order):
     if role in user_roles(user):
         return user
     delegators = hooks().acting_for(user=user, order=order)
+    if len(delegators) > 1 and hooks().distinct_approvers(order=order):
+        # Stand in for an approver who has not approved an earlier step of this round.
+        decided = round_approver_ids(order)
+        delegators = [d for d in delegators if d.pk not in decided] or delegators
     return delegators[0] if delegators else None
 
 
@@ -104,7 +108,9 @@ def step_already_decided(user, order) -> bool:
     Such a user lost a race (or looked at a stale page): the answer is a conflict, not a
     refusal (DESIGN §2).
     """
-    if order.status not in STEP_ROLE or STEP_ROLE[order.status] in user_roles(user):
+    # Someone who decides the current step (by role or as a delegate) but may not was
+    # refused for another reason (own order, one step per person): that is a 403.
+    if order.status not in STEP_ROLE or decides_as(user, order) is not None:
         return False
     chain = hooks().steps(order=order)
     if order.status not in chain:

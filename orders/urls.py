@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import detail, entry, listing
+from .views import change_requests, detail, entry, listing
 
 app_name = "orders"
 
@@ -16,6 +16,33 @@ urlpatterns = [
         "<int:pk>/attachments/<int:attachment_id>/",
         detail.order_attachment_download_view,
         name="attachment_download",
+    ),
+    # change, cancellation and hold/resume requests (REQUIREMENTS §5)
+    path("<int:pk>/change/", change_requests.change_request_form_view, name="change_request_form"),
+    path(
+        "<int:pk>/change-requests/",
+        change_requests.change_requests_card_view,
+        name="change_requests",
+    ),
+    path(
+        "<int:pk>/change-requests/new/",
+        change_requests.change_request_simple_view,
+        name="change_request_simple",
+    ),
+    path(
+        "change-requests/<int:request_id>/",
+        change_requests.change_request_detail_view,
+        name="change_request",
+    ),
+    path(
+        "change-requests/<int:request_id>/decide/",
+        change_requests.change_request_decide_view,
+        name="change_request_decide",
+    ),
+    path(
+        "change-requests/<int:request_id>/withdraw/",
+        change_requests.change_request_withdraw_view,
+        name="change_request_withdraw",
     ),
     # htmx fragments of the entry form
     path("entry/line/", entry.line_row_view, name="line_row"),

@@ -22,6 +22,7 @@ from core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from core.roles import Role, has_role
 
 from .. import permissions as perms
 from ..approval_hooks import hooks
@@ -217,12 +218,24 @@ def _closing(locked: Order) -> dict:
 def order_cancel(*, order: Order, actor, comment: str) -> Order:
     """Cancel before approval: the owner, the approver of the current step or an admin."""
 
+    # A delegate cancels as the approver they stand in for; the owner and an admin as themselves.
+    on_behalf_of = None
+    if not perms.is_owner(actor, order) and not has_role(actor, Role.ADMIN):
+        principal = perms.decides_as(actor, order)
+        on_behalf_of = principal if principal is not None and principal != actor else None
+
     def after(locked: Order, event, from_status: str) -> None:
         if from_status in REVIEW_STATES:
             hooks().round_end(order=locked, outcome="cancelled")
 
     return order_transition(
-        order=order, actor=actor, name=T.CANCEL, comment=comment, prepare=_closing, after=after
+        order=order,
+        actor=actor,
+        name=T.CANCEL,
+        comment=comment,
+        on_behalf_of=on_behalf_of,
+        prepare=_closing,
+        after=after,
     )
 
 

@@ -666,7 +666,7 @@ def test_edit_page_query_count_does_not_grow_with_lines(
     client.get(CREATE_URL)
 
     # delegations and the open approval round: two fixed queries
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(edit_url(order))
     assert html(response).count("data-line-row") == 30
 

@@ -25,6 +25,7 @@ from core.money import format_cny
 from core.roles import Role
 
 from .. import permissions as perms
+from ..approval_hooks import hooks
 from ..enums import REASON_REQUIRED, REVIEW_STATES, OrderStatus, OrderTransition
 from ..models import Order
 from ..selectors import order_events, order_get
@@ -161,6 +162,9 @@ def _actions(user, order: Order) -> list[dict]:
 def _actions_context(request, order: Order, lines: list) -> dict:
     actions = _actions(request.user, order)
     return {
+        # The approval chain and the current step's checks, from the approval policy (the
+        # approve dialog asks for an override reason when a check failed).
+        **hooks().order_page_context(order=order, user=request.user),
         "order": order,
         "actions": actions,
         # The user can move the order on (cancelling or holding it is not "their turn").
@@ -309,6 +313,8 @@ def order_transition_view(request, pk, name):
             }
             if name == T.SHIP:
                 kwargs.update(_ship_arguments(request.POST, order))
+            if name == T.APPROVE:
+                kwargs["override_reason"] = request.POST.get("override_reason", "")
             changed = service(**kwargs)
         except ApplicationError as exc:
             messages.error(

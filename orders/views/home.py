@@ -3,11 +3,12 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role, user_roles
 
+from ..approval_hooks import hooks
 from ..enums import EXECUTION_STATES, REVIEW_STATES, OrderStatus
 from ..permissions import STEP_ROLE
 from ..selectors import order_list
@@ -20,28 +21,42 @@ def _status_link(*statuses, **extra) -> str:
     return f"{reverse('orders:list')}?{query}"
 
 
+def _approvals_link(my_steps) -> str:
+    """The approval inbox (approvals app) when it is installed, else the order list."""
+    try:
+        return reverse("approvals:inbox")
+    except NoReverseMatch:
+        return _status_link(*my_steps)
+
+
 def home_cards(user) -> list[dict]:
     """Counts for the user's home page, computed in one aggregate query."""
     roles = user_roles(user)
     my_steps = [step for step, role in STEP_ROLE.items() if role in roles]
+    # Steps the user decides: their roles' and those delegated to them today; never their own
+    # orders (the approval inbox has the exact list, with the per-order rules).
+    waiting_q = Q(status__in=my_steps)
+    delegated = hooks().visible_q(user=user)
+    if delegated is not None:
+        waiting_q |= delegated
     counts = order_list(user=user).aggregate(
         drafts=Count("id", filter=Q(status=S.DRAFT)),
         rejected=Count("id", filter=Q(status=S.REJECTED)),
         in_review=Count("id", filter=Q(status__in=REVIEW_STATES)),
-        my_step=Count("id", filter=Q(status__in=my_steps)),
+        my_step=Count("id", filter=waiting_q & ~Q(owner=user)),
         in_execution=Count("id", filter=Q(status__in=EXECUTION_STATES)),
         in_production=Count("id", filter=Q(status__in=[S.APPROVED, S.IN_PRODUCTION])),
         to_ship=Count("id", filter=Q(status__in=[S.READY_TO_SHIP, S.PARTIALLY_SHIPPED])),
         to_settle=Count("id", filter=Q(status=S.DELIVERED)),
     )
     cards = []
-    if my_steps:
+    if my_steps or delegated is not None:
         cards.append(
             {
                 "key": "my_step",
                 "label": _("Waiting for my approval"),
                 "count": counts["my_step"],
-                "url": _status_link(*my_steps),
+                "url": _approvals_link(my_steps),
                 "style": "primary",
             }
         )
