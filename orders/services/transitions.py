@@ -375,15 +375,14 @@ def order_archive(*, order: Order, actor, comment: str = "") -> Order:
     return order_transition(order=order, actor=actor, name=T.ARCHIVE, comment=comment)
 
 
-# The transitions the API and the order page may call by name (cancel_approved is only
-# reachable through an approved cancellation request).
+# The transitions the API and the order page may call by name. Cancelling an approved order
+# and hold/resume happen only when a change request of that kind is approved
+# (REQUIREMENTS §5: 暂停备货/发货 go through approval), so they are not listed here.
 TRANSITION_SERVICES: dict[str, Callable[..., Order]] = {
     T.SUBMIT: order_submit,
     T.APPROVE: order_approve,
     T.REJECT: order_reject,
     T.CANCEL: order_cancel,
-    T.HOLD: order_hold,
-    T.RESUME: order_resume,
     T.START_PRODUCTION: order_start_production,
     T.FINISH_PRODUCTION: order_finish_production,
     T.MARK_READY: order_mark_ready,

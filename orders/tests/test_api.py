@@ -274,3 +274,13 @@ def test_schema_documents_the_order_endpoints(client):
         "/api/v1/auth/token/",
     ):
         assert path in text
+
+
+@pytest.mark.parametrize("name", ["hold", "resume", "cancel_approved"])
+def test_hold_resume_and_approved_cancel_only_through_change_requests(api, rep, sales_head, name):
+    order = force_status(draft_order(rep), S.APPROVED if name != "resume" else S.ON_HOLD)
+    api.force_authenticate(sales_head)
+    response = api.post(url(order.pk, f"transitions/{name}/"), {"comment": "x"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+    assert name not in api.get(url(order.pk)).json()["available_transitions"]
+    assert Order.objects.get(pk=order.pk).status == order.status

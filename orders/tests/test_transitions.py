@@ -50,7 +50,12 @@ MACHINE = {
     T.SETTLE: {S.DELIVERED: S.SETTLED},
     T.ARCHIVE: {S.SETTLED: S.ARCHIVED},
 }
-SERVICE = {**services.TRANSITION_SERVICES, T.CANCEL_APPROVED: services.order_cancel_approved}
+SERVICE = {
+    **services.TRANSITION_SERVICES,
+    T.CANCEL_APPROVED: services.order_cancel_approved,
+    T.HOLD: services.order_hold,
+    T.RESUME: services.order_resume,
+}
 ACTOR_ROLE = {
     T.HOLD: Role.SALES_HEAD,
     T.RESUME: Role.SALES_HEAD,
