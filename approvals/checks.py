@@ -145,9 +145,20 @@ def check_delivery_date(order: Order) -> Outcome:
 
 CHECKS = (check_credit, check_floor_price, check_payment_terms, check_delivery_date)
 
+# What each reviewer is responsible for (REQUIREMENTS §4): the sales head checks price policy,
+# terms and delivery date; the technical review the delivery date; finance credit, terms and
+# the floor price; the general manager sees everything. An approver overrides only the failed
+# checks of their own step.
+STEP_CHECKS = {
+    S.SALES_REVIEW: (check_floor_price, check_payment_terms, check_delivery_date),
+    S.TECHNICAL_REVIEW: (check_delivery_date,),
+    S.FINANCE_REVIEW: (check_credit, check_payment_terms, check_floor_price),
+    S.GM_REVIEW: CHECKS,
+}
 
-def run_checks(order: Order) -> list[Outcome]:
-    return [check(order) for check in CHECKS]
+
+def run_checks(order: Order, step: str | None = None) -> list[Outcome]:
+    return [check(order) for check in STEP_CHECKS.get(step, CHECKS)]
 
 
 def describe(code: str, passed: bool, details: dict) -> str:

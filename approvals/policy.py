@@ -64,7 +64,7 @@ def compute_checks(round_: ApprovalRound, order, step: str) -> list[CheckResult]
     CheckResult.objects.filter(round=round_, step=step).delete()
     return CheckResult.objects.bulk_create(
         CheckResult(round=round_, step=step, code=o.code, passed=o.passed, details=o.details)
-        for o in checks.run_checks(order)
+        for o in checks.run_checks(order, step)
     )
 
 

@@ -137,9 +137,12 @@ def test_prepayment_passes_whatever_the_exposure(rep):
     )
 
 
-def test_credit_check_at_submission_uses_the_figures(rep, monthly_customer, other_orders):
+def test_credit_check_at_the_finance_step_uses_the_figures(
+    rep, sales_head, monthly_customer, other_orders
+):
     order = services.order_submit(order=order_for(rep, monthly_customer, "4000.00"), actor=rep)
-    passed, details = results(order, S.SALES_REVIEW)[CheckCode.CREDIT]
+    order = services.order_approve(order=order, actor=sales_head)
+    passed, details = results(order, S.FINANCE_REVIEW)[CheckCode.CREDIT]
     assert passed is False
     assert details["exposure"] == "10500.00"
 
@@ -351,8 +354,8 @@ def below_floor_order(owner):
 def test_checks_are_computed_for_the_first_step_at_submission(rep):
     order = services.order_submit(order=below_floor_order(rep), actor=rep)
     found = results(order, S.SALES_REVIEW)
+    # the sales head's checks: price policy, terms, delivery date (credit is finance's)
     assert {code: passed for code, (passed, _details) in found.items()} == {
-        CheckCode.CREDIT: True,
         CheckCode.FLOOR_PRICE: False,
         CheckCode.PAYMENT_TERMS: True,
         CheckCode.DELIVERY_DATE: True,
@@ -365,26 +368,26 @@ def test_checks_are_computed_for_the_first_step_at_submission(rep):
 
 def test_checks_are_recomputed_when_the_next_step_opens(rep, sales_head, monthly_customer):
     order = services.order_submit(order=order_for(rep, monthly_customer, "6000.00"), actor=rep)
-    assert results(order, S.SALES_REVIEW)[CheckCode.CREDIT][0] is True
+    sales = results(order, S.SALES_REVIEW)
+    assert set(sales) == {CheckCode.FLOOR_PRICE, CheckCode.PAYMENT_TERMS, CheckCode.DELIVERY_DATE}
     # meanwhile another order of the customer is approved
     force_status(order_for(rep, monthly_customer, "5000.00"), S.APPROVED)
 
     order = services.order_approve(order=order, actor=sales_head)
 
-    sales, finance = results(order, S.SALES_REVIEW), results(order, S.FINANCE_REVIEW)
-    assert set(finance) == set(CheckCode.values)
-    assert sales[CheckCode.CREDIT] == (
-        True,
+    finance = results(order, S.FINANCE_REVIEW)
+    assert set(finance) == {CheckCode.CREDIT, CheckCode.PAYMENT_TERMS, CheckCode.FLOOR_PRICE}
+    assert finance[CheckCode.CREDIT] == (
+        False,
         {
             "receivables": "0.00",
-            "unsettled_orders": "0.00",
+            "unsettled_orders": "5000.00",
             "this_order": "6000.00",
-            "exposure": "6000.00",
+            "exposure": "11000.00",
             "credit_limit": "10000.00",
             "prepayment": False,
         },
     )
-    assert finance[CheckCode.CREDIT][0] is False
     assert finance[CheckCode.CREDIT][1]["exposure"] == "11000.00"
 
 

@@ -322,7 +322,6 @@ def test_inbox_items_carry_the_current_steps_checks_and_age(rep, sales_head):
 
     assert item.approval_round.number == 1
     assert [(c.step, c.code, c.passed) for c in item.current_checks] == [
-        (S.SALES_REVIEW, "credit", True),
         (S.SALES_REVIEW, "delivery_date", True),
         (S.SALES_REVIEW, "floor_price", False),
         (S.SALES_REVIEW, "payment_terms", True),

@@ -109,7 +109,8 @@ def test_inbox_row_shows_step_total_age_and_checks(client, rep, sales_head):
     assert order.number in row and "张伟" in row and "¥1,800.00" in row[:3000]
     assert 'data-age="ok"' in html and "due " in row
     assert re.search(r'data-check="floor_price" data-passed="0"', row)
-    assert re.search(r'data-check="credit" data-passed="1"', row)
+    assert re.search(r'data-check="payment_terms" data-passed="1"', row)
+    assert 'data-check="credit"' not in row  # finance's check, not the sales head's
     assert "below the floor price ¥960.50" in row  # describe() as the title and the reason
     assert 'name="override_reason"' in row
 
