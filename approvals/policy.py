@@ -250,6 +250,22 @@ class PolicyApprovalHooks(ApprovalHooks):
             return super().change_steps(order=order, category=category)
         return [step for step in REVIEW_STATES if step in rule.steps]
 
+    def home_context(self, *, user) -> dict:
+        """The approver's inbox at a glance: the five oldest waiting orders with their
+        deadline badges, and how many are waiting, due soon and overdue."""
+        from .selectors import approval_inbox, decidable_statuses
+
+        if not decidable_statuses(user):
+            return {}
+        inbox = approval_inbox(user=user)
+        states = [order.age.state for order in inbox]
+        return {
+            "approval_preview": inbox[:5],
+            "approval_count": len(inbox),
+            "approval_late": states.count("late"),
+            "approval_near": states.count("near"),
+        }
+
     def order_page_context(self, *, order, user) -> dict:
         """The latest round's chain for the order page: each step decided (who, on whose
         behalf, when, comment, override reason), current (its checks with their figures) or

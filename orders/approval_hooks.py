@@ -92,6 +92,10 @@ class ApprovalHooks:
             return [S.SALES_REVIEW, S.GM_REVIEW]
         return [S.SALES_REVIEW]
 
+    def home_context(self, *, user) -> dict:
+        """Extra context for an approver's home page (the inbox at a glance)."""
+        return {}
+
     def order_page_context(self, *, order, user) -> dict:
         """Extra context for the order page: the approval chain and the current step's checks
         (`approval_chain`, `approval_checks`, `approval_override_required`)."""

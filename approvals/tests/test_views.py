@@ -669,3 +669,22 @@ def test_production_decides_technical_review(client, rep, sales_head, production
         decide_url(order), {"decision": "approve", "expected_status": order.status}, **HTMX
     )
     assert "Technical review: approved → Finance review" in response.content.decode()
+
+
+def test_approver_home_shows_the_inbox_at_a_glance(client, rep, sales_head, finance):
+    from orders.services import order_submit
+    from orders.tests.helpers import draft_order
+
+    first = order_submit(order=draft_order(rep), actor=rep)
+    second = order_submit(order=draft_order(rep), actor=rep)
+    client.force_login(sales_head)
+    html = client.get("/").content.decode()
+    assert 'data-testid="home-inbox"' in html
+    assert html.count('data-testid="home-inbox-row"') == 2
+    assert first.number in html and second.number in html
+    client.force_login(finance)  # nothing at the finance step yet
+    html = client.get("/").content.decode()
+    assert 'data-testid="home-inbox-row"' not in html
+    assert "Nothing is waiting for you." in html
+    client.force_login(rep)  # not an approver: no inbox on the home page
+    assert 'data-testid="home-inbox"' not in client.get("/").content.decode()

@@ -131,6 +131,6 @@ def home_cards(user) -> list[dict]:
 @login_required
 def home(request):
     recent = order_list(user=request.user).order_by("-updated_at")[:10]
-    return render(
-        request, "orders/home.html", {"cards": home_cards(request.user), "recent": recent}
-    )
+    context = {"cards": home_cards(request.user), "recent": recent}
+    context.update(hooks().home_context(user=request.user))
+    return render(request, "orders/home.html", context)
