@@ -101,18 +101,22 @@ def inbox_view(request):
     filters = form.selector_filters() if form.is_bound else {}
     # Filters that do not make sense (a step that is not theirs) show nothing, with the error.
     valid = not form.is_bound or form.is_valid()
-    orders = approval_inbox(user=user, filters=filters) if valid else []
+    inbox = approval_inbox(user=user, filters=filters) if valid else []
+    # A long inbox is shown a page at a time (oldest first); the tab counts all of it.
+    page = paginate(request, inbox)
+    orders = list(page.object_list)
     now = timezone.now()
     for order in orders:
         _prepare_row(order, user, now)
     context = {
         "filter_form": form,
         "orders": orders,
+        "page": page,
         "steps": steps,
         "filtered": not valid or any(v for v in filters.values()),
         "columns": INBOX_COLUMNS,
         "standing_in_for": list(delegations_active_for(user=user)),
-        **_tabs(request, "inbox", len(orders)),
+        **_tabs(request, "inbox", len(inbox)),
     }
     if request.htmx and request.htmx.target == "approval-results":
         return render(request, "approvals/includes/inbox_results.html", context)

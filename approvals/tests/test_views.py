@@ -688,3 +688,16 @@ def test_approver_home_shows_the_inbox_at_a_glance(client, rep, sales_head, fina
     assert "Nothing is waiting for you." in html
     client.force_login(rep)  # not an approver: no inbox on the home page
     assert 'data-testid="home-inbox"' not in client.get("/").content.decode()
+
+
+def test_a_long_inbox_is_paged(client, rep, sales_head):
+    from orders.services import order_submit
+    from orders.tests.helpers import draft_order
+
+    for _ in range(27):
+        order_submit(order=draft_order(rep), actor=rep)
+    client.force_login(sales_head)
+    first = client.get("/approvals/").content.decode()
+    assert first.count('data-testid="inbox-row"') == 25
+    second = client.get("/approvals/?page=2").content.decode()
+    assert second.count('data-testid="inbox-row"') == 2
