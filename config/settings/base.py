@@ -196,9 +196,11 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_PUBLISH_RETRY = False
 
 # --- Mail -----------------------------------------------------------------------------------
+# Mail goes to the console (the worker's log under `make run`) unless a backend is named;
+# EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend keeps each mail in var/mail/.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
