@@ -157,9 +157,16 @@ class PolicyApprovalHooks(ApprovalHooks):
         return [a for a in self._delegators_by_role(user).get(role, []) if a.pk != order.owner_id]
 
     def visible_q(self, *, user) -> Q | None:
-        roles = set(self._delegators_by_role(user))
-        statuses = [step for step, role in STEP_ROLE.items() if role in roles]
-        return Q(status__in=statuses) if statuses else None
+        """Orders at a delegated step, except the delegators' own orders (which they could
+        not approve, so neither can their delegate)."""
+        condition = None
+        for role, approvers in self._delegators_by_role(user).items():
+            statuses = [step for step, step_role in STEP_ROLE.items() if step_role == role]
+            if not statuses:
+                continue
+            part = Q(status__in=statuses) & ~Q(owner__in=[a.pk for a in approvers])
+            condition = part if condition is None else condition | part
+        return condition
 
     def step_recipients(self, *, order) -> set[int]:
         """The step's role holders and whoever stands in for one of them today."""

@@ -11,9 +11,21 @@ from .enums import EXECUTION_STATES, OrderStatus
 from .models import Order, OrderLine
 
 
+class IdFilter(django_filters.Filter):
+    """A database id: a whole number within the id column's range (a bad one is a clear form
+    error, not a database overflow)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
-    customer = django_filters.NumberFilter(field_name="customer_id")
+    customer = IdFilter(field_name="customer_id")
     customer_name = django_filters.CharFilter(
         field_name="customer__name", lookup_expr="icontains", label=_("customer")
     )
@@ -26,7 +38,7 @@ class OrderFilter(django_filters.FilterSet):
         label=_("owner"),
         widget=forms.Select(attrs={"class": "form-select", "id": "f-owner"}),
     )
-    contract = django_filters.NumberFilter(field_name="contract_id")
+    contract = IdFilter(field_name="contract_id")
     date_from = django_filters.DateFilter(field_name="order_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="order_date", lookup_expr="lte")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue"))

@@ -219,7 +219,9 @@ class OrderLineForm(forms.Form):
 
     bound_field_class = BootstrapBoundField
 
-    product = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    product = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1
+    )
     product_label = forms.CharField(required=False)
     quantity = forms.DecimalField(
         label=_("Quantity"),

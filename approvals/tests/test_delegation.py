@@ -349,3 +349,25 @@ def test_inbox_query_count_does_not_grow(
         at_finance()
     with django_assert_max_num_queries(len(one)):
         assert len(approval_inbox(user=fresh(user))) == 5
+
+
+def test_a_delegate_does_not_see_the_delegators_own_orders(rep, sales_head):
+    """Review finding: the delegator's own order is not one they (or their stand-in) decide."""
+    from django.utils import timezone
+
+    from approvals.services import delegation_create
+    from core.errors import NotFound
+    from orders.selectors import order_get, order_list
+    from orders.services import order_submit
+    from orders.tests.helpers import draft_order as make_draft
+
+    heads_own = order_submit(order=make_draft(sales_head), actor=sales_head)
+    others = order_submit(order=make_draft(rep), actor=rep)
+    delegate = type(rep).objects.create_user("stand_in", password="x")
+    today = timezone.localdate()
+    delegation_create(actor=sales_head, delegate=delegate, start_date=today, end_date=today)
+    delegate = type(rep).objects.get(pk=delegate.pk)
+    visible = set(order_list(user=delegate).values_list("pk", flat=True))
+    assert others.pk in visible and heads_own.pk not in visible
+    with pytest.raises(NotFound):
+        order_get(user=delegate, order_id=heads_own.pk)

@@ -70,12 +70,10 @@ def _check_credit_code(customer: Customer, errors: dict) -> None:
     """A clear message for a code another customer already has, instead of an IntegrityError."""
     if "credit_code" in errors or not customer.credit_code:
         return
+    # The other customer is not named: it may belong to another rep (confidentiality, §11).
     clash = Customer.objects.filter(credit_code=customer.credit_code).exclude(pk=customer.pk)
-    owner = clash.values_list("name", flat=True).first()
-    if owner is not None:
-        errors["credit_code"] = [
-            _("Another customer (%(name)s) already has this credit code.") % {"name": owner}
-        ]
+    if clash.exists():
+        errors["credit_code"] = [_("Another customer already has this credit code.")]
 
 
 def _check_account_manager(customer: Customer, errors: dict) -> None:

@@ -205,7 +205,7 @@ def test_duplicate_credit_code_is_a_400(api, rep):
 
     assert response.status_code == 400
     assert response.json()["extra"]["fields"] == {
-        "credit_code": ["Another customer (已有公司) already has this credit code."]
+        "credit_code": ["Another customer already has this credit code."]
     }
     assert Customer.objects.count() == 1
 

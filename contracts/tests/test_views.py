@@ -500,10 +500,7 @@ def test_duplicate_credit_code_names_the_other_customer(client, rep):
 
     html = html_of(client.post("/customers/new/", new_customer_data()))
 
-    assert (
-        error_for(html, "credit_code")
-        == "Another customer (先到公司) already has this credit code."
-    )
+    assert error_for(html, "credit_code") == "Another customer already has this credit code."
     assert Customer.objects.count() == 1
 
 

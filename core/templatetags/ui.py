@@ -40,7 +40,10 @@ def capitals(value) -> str:
     """Amount in Chinese capital numerals (大写金额)."""
     if value in (None, ""):
         return ""
-    return amount_in_words(value)
+    try:
+        return amount_in_words(value)
+    except ValueError:  # beyond 万亿 or not a number: show nothing rather than fail the page
+        return ""
 
 
 @register.simple_tag

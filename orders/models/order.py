@@ -175,7 +175,10 @@ class Order(ConcurrentTransitionMixin, TimeStampedModel):
 
     @property
     def total_in_words(self) -> str:
-        return amount_in_words(self.total)
+        try:
+            return amount_in_words(self.total)
+        except ValueError:  # totals are capped below 万亿 by the services; never fail a page
+            return ""
 
     @property
     def is_editable(self) -> bool:

@@ -47,8 +47,23 @@ HEADER_FIELDS = (
     "discount",
 )
 LINE_FIELDS = ("product", "quantity", "unit_price", "tax_rate", "remarks")
-# Amount columns hold 16 digits with 2 decimals; refuse earlier with a clear message.
+# Amount columns hold 16 digits with 2 decimals, and amounts in Chinese capitals stop below
+# 万亿: refuse larger lines and totals with a clear message. Quantities hold 14 digits with 3
+# decimals and prices 14 with 4.
 MAX_LINE_AMOUNT = Decimal("1000000000000")
+MAX_QUANTITY = Decimal("100000000000")
+MAX_PRICE = Decimal("10000000000")
+
+
+def _finite(value) -> Decimal | None:
+    """A finite Decimal, or None for missing/NaN/Infinity/garbage input."""
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value))
+    except (ArithmeticError, ValueError):
+        return None
+    return number if number.is_finite() else None
 
 
 def _today() -> datetime.date:
@@ -74,6 +89,11 @@ def _check_relations(*, actor, customer, contract, ship_to, errors: dict) -> Non
 
 def _check_header(header: dict, errors: dict) -> None:
     order_date = header.get("order_date")
+    # The number is built from the order date (SO+YYYYMMDD): keep it a plausible date.
+    if order_date and not (
+        datetime.date(2000, 1, 1) <= order_date <= _today() + datetime.timedelta(days=366)
+    ):
+        errors["order_date"] = [_("Enter an order date between 2000 and one year from today.")]
     for field, label in (
         ("required_date", _("The required delivery date is before the order date.")),
         ("promised_date", _("The promised delivery date is before the order date.")),
@@ -100,24 +120,40 @@ def _build_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
             line_errors["product"] = [_("Choose a product.")]
         elif not product.is_active:
             line_errors["product"] = [_("This product is no longer sold.")]
+        qty = _finite(qty)
         if qty is None:
             line_errors["quantity"] = [_("Enter a quantity.")]
-        elif Decimal(qty) <= 0:
+        elif qty <= 0:
             line_errors["quantity"] = [_("The quantity must be greater than zero.")]
-        if unit_price is None and product is not None:
+        elif qty >= MAX_QUANTITY or quantity(qty) != qty:
+            line_errors["quantity"] = [
+                _("Enter a quantity below %(max)s with at most 3 decimals.")
+                % {"max": f"{MAX_QUANTITY:,}"}
+            ]
+        if unit_price in (None, "") and product is not None:
             unit_price = product.list_price
-        if unit_price is not None and Decimal(unit_price) < 0:
+        elif unit_price not in (None, "") and _finite(unit_price) is None:
+            line_errors["unit_price"] = [_("Enter a number.")]
+        unit_price = _finite(unit_price)
+        if unit_price is not None and unit_price < 0:
             line_errors["unit_price"] = [_("The unit price cannot be negative.")]
+        elif unit_price is not None and (
+            unit_price >= MAX_PRICE or price(unit_price) != unit_price
+        ):
+            line_errors["unit_price"] = [
+                _("Enter a unit price below %(max)s with at most 4 decimals.")
+                % {"max": f"{MAX_PRICE:,}"}
+            ]
         if tax_rate is None and product is not None:
             tax_rate = product.vat_rate
-        if tax_rate is not None and Decimal(tax_rate) not in VAT_RATES:
+        if tax_rate is not None and _finite(tax_rate) not in VAT_RATES:
             line_errors["tax_rate"] = [_("Use a VAT rate of 13%, 9%, 6% or 0%.")]
-        if line_errors:
+        if line_errors or unit_price is None or product is None:
             for field, messages in line_errors.items():
                 errors[f"lines.{index}.{field}"] = messages
             continue
-        rate = Decimal(tax_rate)
-        gross = money(Decimal(qty) * Decimal(unit_price))
+        rate = _finite(tax_rate)
+        gross = money(qty * unit_price)
         if gross >= MAX_LINE_AMOUNT:
             errors[f"lines.{index}.quantity"] = [_("The line amount is too large.")]
             continue
@@ -144,9 +180,18 @@ def _build_lines(lines: list[dict], errors: dict) -> list[OrderLine]:
 def _apply_totals(order: Order, lines: list[OrderLine], errors: dict) -> None:
     order.lines_total = money(sum((line.amount for line in lines), ZERO))
     order.tax_total = money(sum((line.tax_amount for line in lines), ZERO))
-    order.freight = money(order.freight or 0)
-    order.discount = money(order.discount or 0)
+    for field in ("freight", "discount"):
+        value = _finite(getattr(order, field) or 0)
+        if value is None or abs(value) >= MAX_LINE_AMOUNT:
+            errors.setdefault(field, []).append(_("This amount is too large."))
+            value = ZERO
+        setattr(order, field, money(value))
     total = order.lines_total + order.freight - order.discount
+    if total >= MAX_LINE_AMOUNT:
+        errors.setdefault("non_field_errors", []).append(
+            _("The order total is too large; split the order.")
+        )
+        total = ZERO
     if total < 0:
         errors.setdefault("discount", []).append(
             _("The discount is larger than the lines and freight together.")

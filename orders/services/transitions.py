@@ -8,7 +8,7 @@ effects through the outbox - all in one transaction.
 
 import datetime
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -304,13 +304,17 @@ def _parse_ship_quantities(locked: Order, quantities: dict | None) -> dict:
         except (InvalidOperation, ValueError):
             errors[key] = [_("Enter a number.")]
             continue
-        if qty <= 0:
+        if not qty.is_finite():
+            errors[key] = [_("Enter a number.")]
+        elif qty <= 0:
             errors[key] = [_("The quantity must be greater than zero.")]
         elif qty > line.open_quantity:
             errors[key] = [
                 _("Only %(open)s %(unit)s are still open on this line.")
                 % {"open": line.open_quantity.normalize(), "unit": line.unit}
             ]
+        elif qty != qty.quantize(Decimal("0.001"), rounding=ROUND_DOWN):
+            errors[key] = [_("Enter at most 3 decimals.")]
         else:
             parsed[line.pk] = qty
     if errors:
