@@ -24,6 +24,7 @@ from core.errors import (
 )
 from core.roles import Role, has_role
 
+from .. import lifecycle
 from .. import permissions as perms
 from ..approval_hooks import hooks
 from ..enums import (
@@ -112,6 +113,9 @@ def order_transition(
         )
         if after is not None:
             after(locked, event, from_status)
+        lifecycle.transition_happened(
+            order=locked, event=event, name=name, from_status=from_status, actor=actor
+        )
         outbox.enqueue("orders.order_status_changed", order_id=locked.pk, event_id=event.pk)
     return locked
 
