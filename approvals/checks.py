@@ -120,12 +120,20 @@ def check_payment_terms(order: Order) -> Outcome:
 
 def earliest_delivery(order: Order):
     """Order date + the longest standard cycle of its lines, in working days. Make-to-order
-    lines take their production cycle; stock lines their replenishment cycle only when stock
-    is short (the stock module supplies that later; until then stock is assumed on hand)."""
+    lines take their production cycle; make-to-stock lines their replenishment cycle only when
+    the available stock (fulfillment) is short of the line's quantity."""
+    from fulfillment.selectors import order_reserved_by_line, product_availability_map
+
+    lines = list(order.lines.all())
+    stock = product_availability_map({line.product for line in lines})
+    # An approved order's own reservations are no longer "available"; count them back in.
+    reserved = order_reserved_by_line(order=order)
     days = 0
-    for line in order.lines.all():
+    for line in lines:
         if line.product.supply_mode == SupplyMode.MAKE_TO_ORDER:
             days = max(days, line.product.production_cycle_days)
+        elif stock[line.product.pk].available + reserved.get(line.pk, 0) < line.quantity:
+            days = max(days, line.product.procurement_cycle_days)
     return add_working_days(order.order_date, days), days
 
 

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("orders.api.urls")),
     path("", include("approvals.api.urls")),
     path("", include("core.api.urls")),
+    path("", include("fulfillment.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("approvals/", include("approvals.urls")),
     path("notifications/", include("core.urls")),
+    path("fulfillment/", include("fulfillment.urls")),
     path("", home, name="home"),
 ]
 if settings.DEBUG:

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class FulfillmentConfig(AppConfig):
     name = "fulfillment"
     verbose_name = _("Fulfillment")
+
+    def ready(self) -> None:
+        from orders import lifecycle
+
+        from .listeners import stock_listener
+        from .selectors import product_availability_map
+
+        lifecycle.register(stock_listener)
+        lifecycle.register_availability(product_availability_map)

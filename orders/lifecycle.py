@@ -15,6 +15,9 @@ from typing import Protocol
 class TransitionListener(Protocol):
     def on_transition(self, *, order, event, name: str, from_status: str, actor) -> None: ...
 
+    def on_lines_changed(self, *, order, actor) -> None:
+        """An approved order's lines were changed in place (an approved change request)."""
+
 
 _listeners: list[TransitionListener] = []
 
@@ -34,3 +37,27 @@ def transition_happened(*, order, event, name: str, from_status: str, actor) -> 
         listener.on_transition(
             order=order, event=event, name=name, from_status=from_status, actor=actor
         )
+
+
+def lines_changed(*, order, actor) -> None:
+    for listener in list(_listeners):
+        handler = getattr(listener, "on_lines_changed", None)
+        if handler is not None:
+            handler(order=order, actor=actor)
+
+
+# Stock availability for the order form's hint, provided by the fulfillment app:
+# a function taking products and returning {product_id: availability} in one query.
+_availability_provider = None
+
+
+def register_availability(provider) -> None:
+    global _availability_provider
+    _availability_provider = provider
+
+
+def availability_of(products) -> dict:
+    products = list(products)
+    if not products or _availability_provider is None:
+        return {}
+    return _availability_provider(products)

@@ -24,6 +24,7 @@ from core.errors import ApplicationError, NotFound, ValidationFailed
 from core.files import allowed_extensions, check_upload
 from core.money import ZERO
 
+from .. import lifecycle
 from .. import permissions as perms
 from ..enums import OrderStatus, OrderTransition, SupplyMode
 from ..forms import (
@@ -48,17 +49,36 @@ MAX_LINES = 500
 
 
 # --- availability hook ------------------------------------------------------------------------
-def line_availability(product: Product) -> str:
+def line_availability(product: Product, stock=None) -> str:
     """What the rep may tell the customer about supply, shown under the line's product.
 
-    Hook for the stock module (fulfillment): once stock and reservations exist, answer from
-    on-hand minus reserved quantity here. Until then only the product's supply mode is known.
+    `stock` is the product's fulfillment Availability (on hand minus reserved): "In stock" or
+    "Short … replenishment by" is shown when the caller supplies it; look-up lists, which must
+    stay at a fixed number of queries, show the supply mode only.
     """
     if product.supply_mode == SupplyMode.MAKE_TO_ORDER:
         return _("Make to order (standard cycle %(days)s working days)") % {
             "days": product.production_cycle_days
         }
-    return _("Make to stock")
+    if stock is None:
+        return _("Make to stock")
+    if not stock.is_short():
+        hint = _("In stock: %(available)s %(unit)s available") % {
+            "available": f"{stock.available.normalize():f}",
+            "unit": product.unit,
+        }
+    else:
+        hint = _("Short: %(available)s available, replenishment by %(date)s") % {
+            "available": f"{max(stock.available, 0).normalize():f}",
+            "date": stock.replenishment_date.isoformat(),
+        }
+    return f"{_('Make to stock')} · {hint}"
+
+
+def _stock_of(products) -> dict:
+    """Availability of the products, in one query, from whichever app provides it (the
+    fulfillment app registers itself in orders.lifecycle; orders does not import it)."""
+    return lifecycle.availability_of(products)
 
 
 # --- preview of amounts -----------------------------------------------------------------------
@@ -90,6 +110,7 @@ def _preview(formset, freight, discount) -> tuple[list[dict], dict]:
     values = [_row_values(form) for form in formset.forms]
     ids = {_product_id(data.get("product")) for data, _parsed in values} - {None}
     products = Product.objects.in_bulk(ids) if ids else {}
+    stock = _stock_of(products.values()) if formset.is_bound else {}  # edit page: fixed budget
     rows, lines, positions = [], [], []
     for index, (form, (data, parsed)) in enumerate(zip(formset.forms, values, strict=True)):
         product = products.get(_product_id(data.get("product")))
@@ -100,7 +121,9 @@ def _preview(formset, freight, discount) -> tuple[list[dict], dict]:
                 "form": form,
                 "product": product,
                 "line": None,
-                "availability": line_availability(product) if product else "",
+                "availability": line_availability(product, stock.get(product.pk))
+                if product
+                else "",
                 # A warning, not an error; a negative price is an error of its own on save.
                 "below_floor": bool(
                     product and unit_price is not None and 0 <= unit_price < product.floor_price

@@ -19,6 +19,7 @@ from core.errors import (
 )
 from core.numbering import next_number
 
+from ... import lifecycle
 from ... import permissions as perms
 from ...approval_hooks import hooks
 from ...enums import (
@@ -318,6 +319,8 @@ def _apply_change(request: ChangeRequest, order: Order, *, actor) -> OrderRevisi
             line.is_closed = False  # closed by its last shipment; open again for the rest
         line.save()
     OrderLine.objects.bulk_create(new_lines)
+    # Later apps follow the new lines (e.g. stock reservations), in this transaction.
+    lifecycle.lines_changed(order=order, actor=actor)
 
     after = order_snapshot(order)
     revision = OrderRevision.objects.create(
