@@ -13,6 +13,11 @@ NAVIGATION = (
     ("orders:create", _("New order"), (Role.SALES_REP, Role.SALES_HEAD)),
     ("approvals:inbox", _("Approvals"), (Role.SALES_HEAD, Role.PRODUCTION, Role.FINANCE, Role.GM)),
     ("fulfillment:board", _("Warehouse"), (Role.WAREHOUSE, Role.PRODUCTION)),
+    (
+        "fulfillment:stock_list",
+        _("Stock"),
+        (Role.WAREHOUSE, Role.PRODUCTION, Role.SALES_HEAD, Role.GM, Role.ADMIN),
+    ),
     ("finance:home", _("Finance"), (Role.FINANCE,)),
     ("contracts:customer_list", _("Customers"), ()),
     ("contracts:contract_list", _("Contracts"), ()),

@@ -28,6 +28,12 @@ class StockReceiveForm(forms.Form):
     )
     reference = forms.CharField(label=gettext_lazy("Reference"), max_length=100, required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
 
 @login_required
 def stock_list_view(request):
