@@ -39,6 +39,7 @@ migrate: install
 
 seed: migrate
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_stock
 
 run: seed
 	$(MANAGE) collectstatic --noinput --verbosity 0
