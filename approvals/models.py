@@ -6,8 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
 from orders.enums import ChangeCategory, OrderType
+from orders.models.decisions import StepDecision
 
-from .enums import CheckCode, Decision, ReviewStep, RoundOutcome
+from .enums import CheckCode, ReviewStep, RoundOutcome
 
 CARRIED_OUT_BY_LAST_APPROVER = (ChangeCategory.CANCEL, ChangeCategory.HOLD, ChangeCategory.RESUME)
 
@@ -145,39 +146,26 @@ class CheckResult(models.Model):
         return f"{self.code}: {'pass' if self.passed else 'FAIL'}"
 
 
-class ApprovalDecision(models.Model):
+class ApprovalDecision(StepDecision):
     """An approver's decision on one step, next to the OrderEvent that records the transition."""
 
     round = models.ForeignKey(ApprovalRound, on_delete=models.CASCADE, related_name="decisions")
     order = models.ForeignKey(
         "orders.Order", on_delete=models.CASCADE, related_name="approval_decisions"
     )
-    step = models.CharField(_("step"), max_length=30, choices=ReviewStep.choices)
-    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),
         on_delete=models.PROTECT,
         related_name="approval_decisions",
     )
-    on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("on behalf of"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    comment = models.TextField(_("comment"), blank=True)
     override_reason = models.TextField(_("override reason"), blank=True)
     failed_checks = models.JSONField(_("failed checks"), default=list, blank=True)
     event = models.OneToOneField(
         "orders.OrderEvent", on_delete=models.PROTECT, null=True, related_name="approval_decision"
     )
-    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True, db_index=True)
 
-    class Meta:
-        ordering = ["decided_at", "id"]
+    class Meta(StepDecision.Meta):
         verbose_name = _("approval decision")
         verbose_name_plural = _("approval decisions")
         constraints = [

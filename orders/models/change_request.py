@@ -9,10 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..enums import REVIEW_STATES, ChangeCategory, ChangeKind, ChangeRequestStatus
+from ..enums import ChangeCategory, ChangeKind, ChangeRequestStatus
+from .decisions import STEP_CHOICES, StepDecision
 
 # The steps a request can wait on: the order's review states.
-STEP_CHOICES = [(state.value, state.label) for state in REVIEW_STATES]
 
 
 class ChangeRequest(models.Model):
@@ -76,35 +76,12 @@ class ChangeRequest(models.Model):
         return self.status == ChangeRequestStatus.PENDING
 
 
-class ChangeRequestDecision(models.Model):
+class ChangeRequestDecision(StepDecision):
     """One approver's decision on one step of a change request."""
 
-    class Decision(models.TextChoices):
-        APPROVE = "approve", _("Approved")
-        REJECT = "reject", _("Rejected")
-
     request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="decisions")
-    step = models.CharField(_("step"), max_length=30, choices=STEP_CHOICES)
-    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    on_behalf_of = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("on behalf of"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    comment = models.TextField(_("comment"), blank=True)
-    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["decided_at", "id"]
+    class Meta(StepDecision.Meta):
         verbose_name = _("change request decision")
         verbose_name_plural = _("change request decisions")
         constraints = [
