@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from orders.enums import OrderStatus
+from orders.models.decisions import StepDecision
 
 
 class ReviewStep(TextChoices):
@@ -22,9 +23,8 @@ class RoundOutcome(TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
-class Decision(TextChoices):
-    APPROVE = "approve", _("Approved")
-    REJECT = "reject", _("Rejected")
+# One definition for every step decision (order approvals and change requests).
+Decision = StepDecision.Decision
 
 
 class CheckCode(TextChoices):

@@ -15,7 +15,7 @@ from ..models import (
     SupplementaryAgreement,
 )
 from ..services.contracts import CONTRACT_FIELDS
-from ..services.customers import ADDRESS_FIELDS
+from ..services.customers import ADDRESS_FIELDS, CUSTOMER_FIELDS
 
 User = get_user_model()
 
@@ -164,30 +164,7 @@ class CustomerInputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "name",
-            "credit_code",
-            "short_name",
-            "invoice_title",
-            "tax_number",
-            "invoice_address_phone",
-            "bank_name",
-            "bank_account",
-            "credit_limit",
-            "credit_grade",
-            "settlement_method",
-            "credit_days",
-            "region",
-            "province",
-            "customer_class",
-            "account_manager",
-            "trade_type",
-            "is_key_customer",
-            "is_active",
-            "notes",
-            "contacts",
-            "addresses",
-        ]
+        fields = [*CUSTOMER_FIELDS, "contacts", "addresses"]
 
 
 # --- contracts --------------------------------------------------------------------------------
