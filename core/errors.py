@@ -12,6 +12,7 @@ class ErrorCode(TextChoices):
     INVALID_TRANSITION = "invalid_transition", _("Invalid transition")
     CONCURRENT_MODIFICATION = "concurrent_modification", _("Concurrent modification")
     METHOD_NOT_ALLOWED = "method_not_allowed", _("Method not allowed")
+    SHIPPING_BLOCKED = "shipping_blocked", _("Shipping blocked")
     THROTTLED = "throttled", _("Too many requests")
     ERROR = "error", _("Error")
 

@@ -9,8 +9,8 @@ class FulfillmentConfig(AppConfig):
     def ready(self) -> None:
         from orders import lifecycle
 
-        from .listeners import stock_listener
+        from .listeners import fulfillment_listener
         from .selectors import product_availability_map
 
-        lifecycle.register(stock_listener)
+        lifecycle.register(fulfillment_listener)
         lifecycle.register_availability(product_availability_map)

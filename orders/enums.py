@@ -89,6 +89,7 @@ class OrderEventType(TextChoices):
     TRANSITION = "transition", _("Status changed")
     COMMENT = "comment", _("Comment")
     SHIPMENT = "shipment", _("Shipment recorded")
+    LINE_CLOSED = "line_closed", _("Line short-closed")
     CHANGE_REQUESTED = "change_requested", _("Change requested")
     CHANGE_DECIDED = "change_decided", _("Change request decided")
     CHANGE_WITHDRAWN = "change_withdrawn", _("Change request withdrawn")

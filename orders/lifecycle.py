@@ -9,6 +9,7 @@ raising a core.errors.ApplicationError refuses the transition.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Protocol
 
 
@@ -61,3 +62,52 @@ def availability_of(products) -> dict:
     if not products or _availability_provider is None:
         return {}
     return _availability_provider(products)
+
+
+# Money received against an order, provided by the finance app (the shipping gate asks it
+# whether a prepayment has arrived): a function taking an order and returning a Decimal.
+_payments_provider = None
+
+
+def register_payments(provider) -> None:
+    global _payments_provider
+    _payments_provider = provider
+
+
+def amount_received(order) -> Decimal:
+    if _payments_provider is None:
+        return Decimal("0.00")
+    return _payments_provider(order)
+
+
+# Sections later apps add to the order page (production, shipments, plan, deviations...):
+# a function (request, order) returning a list of {"template": ..., "context": {...}} blocks,
+# or [] when it has nothing for this user and order.
+_order_page_sections: list = []
+
+
+def register_order_page_section(provider) -> None:
+    if provider not in _order_page_sections:
+        _order_page_sections.append(provider)
+
+
+def order_page_sections(request, order) -> list[dict]:
+    sections = []
+    for provider in _order_page_sections:
+        sections.extend(provider(request, order))
+    return sections
+
+
+# Invoiced but unpaid amounts of a customer, provided by the finance app (credit exposure).
+_receivables_provider = None
+
+
+def register_receivables(provider) -> None:
+    global _receivables_provider
+    _receivables_provider = provider
+
+
+def open_receivables(customer) -> Decimal:
+    if _receivables_provider is None:
+        return Decimal("0.00")
+    return _receivables_provider(customer)

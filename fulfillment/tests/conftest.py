@@ -6,7 +6,7 @@ from core.roles import Role
 from orders import services
 from orders.enums import REVIEW_STATES, OrderStatus, SupplyMode
 from orders.tests.helpers import draft_order
-from tests.factories import ProductFactory, UserFactory
+from tests.factories import CustomerFactory, ProductFactory, UserFactory
 
 APPROVER_ROLE = {
     OrderStatus.SALES_REVIEW: Role.SALES_HEAD,
@@ -25,14 +25,18 @@ def approve_fully(order, approvers=None):
         if role not in approvers:
             approvers[role] = UserFactory(roles=[role])
         order = services.order_approve(order=order, actor=approvers[role])
-    assert order.status == OrderStatus.APPROVED
+    # Approved, or already ready to ship when stock covered every line.
+    assert order.status in (OrderStatus.APPROVED, OrderStatus.READY_TO_SHIP)
     return order
 
 
-def order_of(owner, *lines):
-    """A draft with one line per (product, quantity)."""
+def order_of(owner, *lines, **customer_fields):
+    """A draft with one line per (product, quantity), for a monthly-settlement customer within
+    its credit limit (so the shipping gate is open) unless `customer_fields` say otherwise."""
+    customer_fields.setdefault("settlement_method", "monthly")
     return draft_order(
         owner,
+        customer=CustomerFactory(account_manager=owner, **customer_fields),
         lines=[
             {"product": product, "quantity": Decimal(qty), "unit_price": product.list_price}
             for product, qty in lines

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderLine, Product
 
-from .enums import MovementKind, ReservationStatus
+from ..enums import MovementKind, ReservationStatus
 
 QTY = {"max_digits": 14, "decimal_places": 3}
 

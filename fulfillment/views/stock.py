@@ -11,9 +11,9 @@ from core.errors import ApplicationError
 from core.web import apply_service_errors, forbid_unless, paginate
 from orders.models import Product
 
-from .models import Warehouse
-from .selectors import may_view_stock, stock_list
-from .services import may_change_stock, stock_receive
+from ..models import Warehouse
+from ..selectors import may_view_stock, stock_list
+from ..services import may_change_stock, stock_receive
 
 
 class StockReceiveForm(forms.Form):

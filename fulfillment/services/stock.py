@@ -20,8 +20,8 @@ from core.roles import Role, has_role
 from orders.enums import HOLDABLE_STATES, OrderStatus, SupplyMode
 from orders.models import Order, Product
 
-from .enums import MovementKind, ReservationStatus
-from .models import StockItem, StockMovement, StockReservation, Warehouse
+from ..enums import MovementKind, ReservationStatus
+from ..models import StockItem, StockMovement, StockReservation, Warehouse
 
 ZERO = Decimal("0")
 RESERVING_STATES = (*HOLDABLE_STATES, OrderStatus.ON_HOLD)
@@ -215,12 +215,116 @@ def order_reservations_sync(*, order: Order, actor) -> dict[int, Decimal]:
                 line=line, status=ReservationStatus.ACTIVE
             ).order_by("-pk")
             held = sum((r.quantity for r in mine), ZERO)
-            wanted = (
-                line.open_quantity if line.product.supply_mode == SupplyMode.MAKE_TO_STOCK else 0
-            )
-            if held > wanted:
+            # Make-to-order lines hold what production put into stock for them; keep it too.
+            if held > line.open_quantity:
                 # Release whole reservations, newest first, then reserve the remainder again.
                 _release(mine, order=order, actor=actor)
         if order.status in RESERVING_STATES:
             return reserve_order(order=order, actor=actor)
     return {}
+
+
+def consume_for_shipment(*, order: Order, quantities: dict, actor, reference: str) -> None:
+    """Goods leave the warehouse (出库): for each {line: quantity}, the line's active
+    reservations are used first (oldest first), then free stock, default warehouse first.
+    Refused, naming the line, when the warehouse does not hold enough."""
+    lines = sorted(quantities, key=lambda line: line.sequence)
+    if not lines:
+        return
+    with transaction.atomic():
+        items = {
+            item.pk: item
+            for item in StockItem.objects.select_for_update()
+            .filter(product__in={line.product_id for line in lines})
+            .select_related("warehouse")
+            .order_by("pk")
+        }
+        reservations = defaultdict(list)
+        for reservation in StockReservation.objects.filter(
+            line__in=lines, status=ReservationStatus.ACTIVE
+        ).order_by("pk"):
+            reservations[reservation.line_id].append(reservation)
+        for line in lines:
+            needed = Decimal(quantities[line])
+            for reservation in reservations[line.pk]:
+                if needed <= 0:
+                    break
+                take = min(needed, reservation.quantity)
+                _take(items[reservation.stock_item_id], take, reserved=True)
+                _consume_reservation(reservation, take)
+                _ledger(items[reservation.stock_item_id], take, actor, reference)
+                needed -= take
+            free = sorted(
+                (i for i in items.values() if i.product_id == line.product_id),
+                key=lambda i: (not i.warehouse.is_default, i.warehouse.code),
+            )
+            for item in free:
+                if needed <= 0:
+                    break
+                take = min(needed, item.on_hand - item.reserved)
+                if take > 0:
+                    _take(item, take, reserved=False)
+                    _ledger(item, take, actor, reference)
+                    needed -= take
+            if needed > 0:
+                raise ValidationFailed(
+                    _("Not enough stock to ship line %(no)s: %(missing)s %(unit)s missing.")
+                    % {"no": line.sequence, "missing": needed.normalize(), "unit": line.unit},
+                    fields={f"lines.{line.pk}": [_("Not enough stock.")]},
+                )
+
+
+def _take(item: StockItem, quantity: Decimal, *, reserved: bool) -> None:
+    changes = {"on_hand": F("on_hand") - quantity}
+    if reserved:
+        changes["reserved"] = F("reserved") - quantity
+    _guarded_update(item, **changes)
+
+
+def _consume_reservation(reservation: StockReservation, quantity: Decimal) -> None:
+    if quantity >= reservation.quantity:
+        reservation.status = ReservationStatus.CONSUMED
+        reservation.released_at = timezone.now()
+        reservation.save(update_fields=["status", "released_at"])
+    else:
+        reservation.quantity -= quantity
+        reservation.save(update_fields=["quantity"])
+
+
+def _ledger(item: StockItem, quantity: Decimal, actor, reference: str) -> None:
+    StockMovement.objects.create(
+        stock_item=item,
+        kind=MovementKind.CONSUME,
+        quantity=-quantity,
+        reference=reference,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def receive_for_order(*, order: Order, quantities: dict, actor, reference: str) -> None:
+    """Finished goods into stock (入库) for an order: {line: quantity} is received into the
+    default warehouse and reserved for those lines at once, so nobody else can take it."""
+    warehouse = default_warehouse()
+    with transaction.atomic():
+        for line in sorted(quantities, key=lambda line: line.sequence):
+            quantity = Decimal(quantities[line])
+            item = _locked_item(line.product, warehouse)
+            _guarded_update(item, on_hand=F("on_hand") + quantity)
+            StockMovement.objects.create(
+                stock_item=item,
+                kind=MovementKind.RECEIPT,
+                quantity=quantity,
+                reference=reference,
+                actor=actor,
+            )
+            _guarded_update(item, reserved=F("reserved") + quantity)
+            StockReservation.objects.create(
+                order=order, line=line, stock_item=item, quantity=quantity
+            )
+            StockMovement.objects.create(
+                stock_item=item,
+                kind=MovementKind.RESERVE,
+                quantity=quantity,
+                reference=order.number,
+                actor=actor,
+            )

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from .views import stock_list_view
-
-app_name = "fulfillment"
+from ..views.stock import stock_list_view
 
 urlpatterns = [
     path("stock/", stock_list_view, name="stock_list"),
