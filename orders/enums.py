@@ -90,6 +90,8 @@ class OrderEventType(TextChoices):
     COMMENT = "comment", _("Comment")
     SHIPMENT = "shipment", _("Shipment recorded")
     LINE_CLOSED = "line_closed", _("Line short-closed")
+    INVOICE = "invoice", _("Invoice recorded")
+    PAYMENT = "payment", _("Payment recorded")
     CHANGE_REQUESTED = "change_requested", _("Change requested")
     CHANGE_DECIDED = "change_decided", _("Change request decided")
     CHANGE_WITHDRAWN = "change_withdrawn", _("Change request withdrawn")

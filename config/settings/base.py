@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -250,6 +251,10 @@ WORKING_HOURS_START = os.environ.get("WORKING_HOURS_START", "09:00")
 WORKING_HOURS_END = os.environ.get("WORKING_HOURS_END", "18:00")
 # "The same person does not approve two steps of one order" (DESIGN §4), default on.
 APPROVAL_DISTINCT_APPROVERS = env_bool("APPROVAL_DISTINCT_APPROVERS", True)
+# Finance may settle an order by hand, with a reason, when at most this much (CNY) is left.
+SETTLEMENT_TOLERANCE = Decimal(os.environ.get("SETTLEMENT_TOLERANCE", "100.00"))
+# Settlement exports with more rows than this run as a background job with a download link.
+EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", "5000"))
 
 LOGGING = {
     "version": 1,
