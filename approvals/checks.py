@@ -5,31 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
 
-from django.db.models import DecimalField, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from contracts.enums import SettlementMethod
 from core.calendar import add_working_days
-from core.money import format_cny, money
+from core.money import format_cny
+from orders.credit import credit_exposures
 from orders.enums import OrderStatus, SupplyMode
 from orders.models import Order
 
 from .enums import CheckCode
 
 S = OrderStatus
-# Approved but not yet settled: these amounts are already owed or about to be.
-OPEN_EXPOSURE_STATES = (
-    S.APPROVED,
-    S.IN_PRODUCTION,
-    S.READY_TO_SHIP,
-    S.PARTIALLY_SHIPPED,
-    S.SHIPPED,
-    S.DELIVERED,
-    S.ON_HOLD,
-)
 # From strictest to most generous: an order may ask for stricter terms than the customer has.
 TERMS_RANK = {
     SettlementMethod.PREPAYMENT: 0,
@@ -46,21 +34,13 @@ class Outcome:
     details: dict
 
 
-def open_receivables(customer) -> Decimal:
-    """Invoiced but unpaid amounts. The finance app replaces this when invoices exist."""
-    return Decimal("0.00")
-
-
 def check_credit(order: Order) -> Outcome:
-    """Open receivables + approved-but-unsettled orders + this order vs. the credit limit."""
+    """Open receivables + approved-but-unsettled orders not yet invoiced + this order vs. the
+    credit limit (orders.credit)."""
     customer = order.customer
-    # Rounded to 分: the backends return the sum at different scales ("0", "6500", "6500.00").
-    unsettled = money(
-        Order.objects.filter(customer=customer, status__in=OPEN_EXPOSURE_STATES)
-        .exclude(pk=order.pk)
-        .aggregate(s=Coalesce(Sum("total"), Value(0), output_field=DecimalField()))["s"]
-    )
-    receivables = money(open_receivables(customer))
+    exposure_now = credit_exposures([customer], exclude_order=order)[customer.pk]
+    receivables = exposure_now.receivables
+    unsettled = exposure_now.uninvoiced_orders
     exposure = receivables + unsettled + order.total
     prepaid = order.settlement_method == SettlementMethod.PREPAYMENT
     return Outcome(

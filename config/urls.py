@@ -14,6 +14,8 @@ api_v1 = [
     path("", include("approvals.api.urls")),
     path("", include("core.api.urls")),
     path("", include("fulfillment.api.urls")),
+    path("", include("finance.api.urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +30,8 @@ urlpatterns = [
     path("approvals/", include("approvals.urls")),
     path("notifications/", include("core.urls")),
     path("fulfillment/", include("fulfillment.urls")),
+    path("finance/", include("finance.urls")),
+    path("reports/", include("reports.urls")),
     path("", home, name="home"),
 ]
 if settings.DEBUG:

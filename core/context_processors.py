@@ -12,16 +12,34 @@ NAVIGATION = (
     ("orders:list", _("Orders"), ()),
     ("orders:create", _("New order"), (Role.SALES_REP, Role.SALES_HEAD)),
     ("approvals:inbox", _("Approvals"), (Role.SALES_HEAD, Role.PRODUCTION, Role.FINANCE, Role.GM)),
-    ("fulfillment:board", _("Warehouse"), (Role.WAREHOUSE, Role.PRODUCTION)),
+    (
+        "fulfillment:board",
+        _("Fulfillment"),
+        (Role.WAREHOUSE, Role.PRODUCTION, Role.SALES_HEAD, Role.GM, Role.ADMIN),
+    ),
     (
         "fulfillment:stock_list",
         _("Stock"),
         (Role.WAREHOUSE, Role.PRODUCTION, Role.SALES_HEAD, Role.GM, Role.ADMIN),
     ),
-    ("finance:home", _("Finance"), (Role.FINANCE,)),
+    (
+        "fulfillment:risk_list",
+        _("Risk shipments"),
+        (Role.FINANCE, Role.GM, Role.SALES_HEAD),
+    ),
+    ("fulfillment:deviation_list", _("Deviations"), ()),
+    (
+        "finance:home",
+        _("Finance"),
+        (Role.FINANCE, Role.ADMIN, Role.GM, Role.SALES_HEAD, Role.SALES_REP),
+    ),
     ("contracts:customer_list", _("Customers"), ()),
     ("contracts:contract_list", _("Contracts"), ()),
-    ("reports:home", _("Reports"), (Role.SALES_HEAD, Role.GM, Role.FINANCE)),
+    (
+        "reports:home",
+        _("Reports"),
+        (Role.SALES_HEAD, Role.GM, Role.FINANCE, Role.PRODUCTION, Role.WAREHOUSE, Role.ADMIN),
+    ),
     ("archive:search", _("Archive"), (Role.FINANCE, Role.GM, Role.ADMIN)),
 )
 

@@ -104,6 +104,14 @@ def amount_in_words(value) -> str:
     return sign + text
 
 
+def format_quantity(value) -> str:
+    """A quantity without trailing zeros and never in exponent form: 3.000 → 3, 10 → 10."""
+    if value in (None, ""):
+        return ""
+    text = f"{to_decimal(value):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def format_cny(value) -> str:
     """¥1,234.50"""
     amount = money(value)

@@ -133,13 +133,14 @@ def _bucket_sums(as_of: dt.date) -> dict:
     }
 
 
-def receivables_by_customer(*, user, as_of: dt.date | None = None, filters: dict | None = None):
-    """Per customer with something open: open amount, the ageing buckets (days past due:
-    not due, 0–30, 31–60, 61–90, over 90) and the overdue total. One query."""
+def receivables_queryset(*, user, as_of: dt.date | None = None, filters: dict | None = None):
+    """The grouped query behind receivables_by_customer, for paging in the database: one row
+    (a dict) per customer with something open, without the "overdue" total."""
     as_of = as_of or timezone.localdate()
     filters = filters or {}
+    # An invoice issued after `as_of` was not yet receivable then (payments are as recorded).
     qs = _scope(
-        Invoice.objects.filter(kind=InvoiceKind.NORMAL).exclude(
+        Invoice.objects.filter(kind=InvoiceKind.NORMAL, issue_date__lte=as_of).exclude(
             allocated=F("total") + F("credited")
         ),
         user,
@@ -148,22 +149,37 @@ def receivables_by_customer(*, user, as_of: dt.date | None = None, filters: dict
         qs = qs.filter(customer_id=filters["customer"])
     if filters.get("region"):
         qs = qs.filter(customer__region=filters["region"])
-    rows = (
+    return (
         qs.values("customer", "customer__name", "customer__short_name")
         .annotate(open_amount=Sum(_open_amount()), **_bucket_sums(as_of))
-        .order_by("-open_amount", "customer__name")
+        .order_by("-open_amount", "customer__name", "customer")
     )
-    for row in rows:
-        row["overdue"] = sum((row[key] for key, *_rest in AGEING_BUCKETS if key != "not_due"), ZERO)
-        yield row
 
 
-def receivables_summary(*, user, as_of: dt.date | None = None) -> dict:
-    """Totals over all visible customers, the ageing buckets and DSO:
-    DSO = open receivables ÷ net invoiced over the last 90 days × 90."""
+def with_overdue(row: dict) -> dict:
+    """Adds the overdue total (every bucket past due) to a receivables row."""
+    row["overdue"] = sum((row[key] for key, *_rest in AGEING_BUCKETS if key != "not_due"), ZERO)
+    return row
+
+
+def receivables_by_customer(*, user, as_of: dt.date | None = None, filters: dict | None = None):
+    """Per customer with something open: open amount, the ageing buckets (days past due:
+    not due, 0–30, 31–60, 61–90, over 90) and the overdue total. One query."""
+    for row in receivables_queryset(user=user, as_of=as_of, filters=filters):
+        yield with_overdue(row)
+
+
+def receivables_summary(*, user, as_of: dt.date | None = None, filters: dict | None = None) -> dict:
+    """Totals over all visible customers (filters: customer, region), the ageing buckets and
+    DSO: DSO = open receivables ÷ net invoiced over the last 90 days × 90."""
     as_of = as_of or timezone.localdate()
+    filters = filters or {}
     base = _scope(Invoice.objects.all(), user)
-    totals = base.filter(kind=InvoiceKind.NORMAL).aggregate(
+    if filters.get("customer"):
+        base = base.filter(customer_id=filters["customer"])
+    if filters.get("region"):
+        base = base.filter(customer__region=filters["region"])
+    totals = base.filter(kind=InvoiceKind.NORMAL, issue_date__lte=as_of).aggregate(
         open_amount=Coalesce(Sum(_open_amount()), Value(ZERO), output_field=DecimalField()),
         **_bucket_sums(as_of),
     )

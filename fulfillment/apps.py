@@ -11,6 +11,8 @@ class FulfillmentConfig(AppConfig):
 
         from .listeners import fulfillment_listener
         from .selectors import product_availability_map
+        from .views.sections import order_sections
 
         lifecycle.register(fulfillment_listener)
         lifecycle.register_availability(product_availability_map)
+        lifecycle.register_order_page_section(order_sections)

@@ -1,5 +1,6 @@
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReservationStatus(TextChoices):
@@ -74,7 +75,7 @@ class DeviationSeverity(TextChoices):
 
 
 class DeviationStatus(TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("deviation status", "Open")
     IN_PROGRESS = "in_progress", _("In progress")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")

@@ -66,7 +66,16 @@ class FulfillmentListener:
             )
 
     def on_lines_changed(self, *, order, actor) -> None:
-        order_reservations_sync(order=order, actor=actor)
+        shortages = order_reservations_sync(order=order, actor=actor)
+        # A change to an approved order that is not yet in production may need goods made:
+        # issue the instruction now (orders further on are planned by hand, see the note).
+        if (
+            order.status == S.APPROVED
+            and not ProductionInstruction.objects.filter(
+                order=order, status__in=OPEN_PRODUCTION
+            ).exists()
+        ):
+            production_issue(order=order, actor=actor, shortages=shortages)
         if ExecutionPlan.objects.filter(order=order).exists():
             plan_update(order=order)  # e.g. the required arrival date moved
 

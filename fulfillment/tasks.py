@@ -85,9 +85,10 @@ def deviation_changed(self, deviation_id: int) -> int:
     )
     if deviation is None:
         return 0
-    ids = {deviation.owner_id, deviation.order.owner_id} - {deviation.raised_by_id}
+    ids = {deviation.owner_id, deviation.order.owner_id}
     if deviation.severity == DeviationSeverity.SERIOUS:
         ids |= set(users_with_roles(Role.GM).values_list("pk", flat=True))
+    ids -= {deviation.raised_by_id}  # a GM raising a serious report knows of it already
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("%(kind)s %(number)s on order %(order)s: %(status)s") % {
             "kind": deviation.get_kind_display(),

@@ -64,8 +64,9 @@ def availability_of(products) -> dict:
     return _availability_provider(products)
 
 
-# Money received against an order, provided by the finance app (the shipping gate asks it
-# whether a prepayment has arrived): a function taking an order and returning a Decimal.
+# Money received against orders, provided by the finance app (the shipping gate asks whether
+# a prepayment has arrived): a function taking orders and returning {order id: Decimal} in one
+# query, so a page of orders costs one query whatever its length.
 _payments_provider = None
 
 
@@ -74,10 +75,15 @@ def register_payments(provider) -> None:
     _payments_provider = provider
 
 
+def amounts_received(orders) -> dict[int, Decimal]:
+    orders = list(orders)
+    if _payments_provider is None or not orders:
+        return {}
+    return _payments_provider(orders)
+
+
 def amount_received(order) -> Decimal:
-    if _payments_provider is None:
-        return Decimal("0.00")
-    return _payments_provider(order)
+    return amounts_received([order]).get(order.pk, Decimal("0.00"))
 
 
 # Sections later apps add to the order page (production, shipments, plan, deviations...):
@@ -98,7 +104,8 @@ def order_page_sections(request, order) -> list[dict]:
     return sections
 
 
-# Invoiced but unpaid amounts of a customer, provided by the finance app (credit exposure).
+# Invoiced but unpaid amounts per customer, provided by the finance app (credit exposure):
+# a function taking customers and returning {customer id: Decimal} in one query.
 _receivables_provider = None
 
 
@@ -107,7 +114,46 @@ def register_receivables(provider) -> None:
     _receivables_provider = provider
 
 
+def receivables_of(customers) -> dict[int, Decimal]:
+    customers = list(customers)
+    if _receivables_provider is None or not customers:
+        return {}
+    return _receivables_provider(customers)
+
+
 def open_receivables(customer) -> Decimal:
-    if _receivables_provider is None:
-        return Decimal("0.00")
-    return _receivables_provider(customer)
+    return receivables_of([customer]).get(customer.pk, Decimal("0.00"))
+
+
+# Net invoiced amounts per customer over a queryset of orders, provided by the finance app:
+# a function taking the orders queryset and returning {customer id: Decimal} in one query.
+_invoiced_provider = None
+
+
+def register_invoiced(provider) -> None:
+    global _invoiced_provider
+    _invoiced_provider = provider
+
+
+def invoiced_on_orders(orders) -> dict[int, Decimal]:
+    if _invoiced_provider is None:
+        return {}
+    return _invoiced_provider(orders)
+
+
+# Cards later apps add to the home page (open alerts, receivables, ...): a function taking the
+# user and returning a list of {"key", "label", "count", "url", "style"} in a fixed number of
+# queries.
+_home_cards: list = []
+
+
+def register_home_cards(provider) -> None:
+    if provider not in _home_cards:
+        _home_cards.append(provider)
+
+
+def home_cards_of(user) -> list[dict]:
+    cards = []
+    for provider in _home_cards:
+        cards.extend(provider(user))
+    return cards

@@ -1,5 +1,6 @@
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RuleCode(TextChoices):
@@ -24,7 +25,7 @@ class OffsetUnit(TextChoices):
 
 
 class AlertStatus(TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("alert status", "Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESOLVED = "resolved", _("Resolved")
 

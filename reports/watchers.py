@@ -10,6 +10,7 @@ only items close to or past their deadline.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from core.calendar import add_working_days, add_working_hours
 from finance.enums import InvoiceKind
 from finance.models import Invoice, InvoiceLine
 from fulfillment.enums import ProductionStatus, ShipmentStatus
-from fulfillment.models import ProductionInstruction, Shipment
+from fulfillment.models import ProductionInstruction, Shipment, ShipmentLine
 from orders.enums import (
     REVIEW_STATES,
     ChangeRequestStatus,
@@ -36,7 +37,8 @@ from .models import CustomerFeedback, DeadlineRule
 S = OrderStatus
 Row = tuple[int, str, object]  # (order id, key, anchor: datetime or date)
 NOT_YET_SHIPPED = (S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP, S.PARTIALLY_SHIPPED)
-SHIPPED_SOME = (S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED)
+# Shipped goods are invoiced while the order runs (also on hold); a settled order is done.
+INVOICE_EXPECTED = (S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED, S.ON_HOLD)
 FEEDBACK_WINDOW = dt.timedelta(days=30)  # older deliveries are no longer followed up
 
 
@@ -89,10 +91,19 @@ def _latest_moment(rule: DeadlineRule, now: dt.datetime) -> dt.datetime:
 
 def _latest_day(rule: DeadlineRule, today: dt.date) -> dt.date:
     """Dates after this cannot be due yet (a negative offset looks ahead)."""
-    if rule.offset >= 0:
-        return today - dt.timedelta(days=rule.offset if rule.offset_unit != OffsetUnit.HOURS else 0)
+    n, unit = rule.offset, rule.offset_unit
+    if n >= 0:
+        # The due day is at least this many calendar days after the anchor: n calendar or
+        # working days; a day per 24 hours; for working hours, all but the last period.
+        if unit == OffsetUnit.HOURS:
+            back = n // 24
+        elif unit == OffsetUnit.WORKING_HOURS:
+            back = max(0, math.ceil(n / _hours_per_day()) - 1)
+        else:
+            back = n
+        return today - dt.timedelta(days=back)
     # n working days before the date: dates up to about n working days (+ a holiday) ahead.
-    return add_working_days(today, -rule.offset) + dt.timedelta(days=7)
+    return add_working_days(today, -n) + dt.timedelta(days=7)
 
 
 def _entered_current_status():
@@ -191,32 +202,39 @@ def customer_feedback(rule, now) -> Iterable[Row]:
 
 
 def invoice_due(rule, now) -> Iterable[Row]:
-    invoiced = Subquery(
-        InvoiceLine.objects.filter(order_line=OuterRef("pk"))
+    """Each shipment whose goods are not all invoiced yet, anchored at its own shipping time.
+
+    Invoices are not tied to shipments: a line's invoiced quantity covers its shipments in
+    order (first shipped, first invoiced), so a shipment is open while, for one of its lines,
+    the quantity shipped up to and including it exceeds what is invoiced for that line. A
+    later shipment does not restart the clock of an earlier one."""
+    shipped_so_far = Subquery(
+        ShipmentLine.objects.filter(
+            order_line=OuterRef("order_line"), shipment_id__lte=OuterRef("shipment_id")
+        )
         .values("order_line")
         .annotate(total=Sum("quantity"))
         .values("total")[:1]
     )
-    uninvoiced = Exists(
-        OrderLine.objects.filter(order=OuterRef("pk"), shipped_quantity__gt=0)
-        .annotate(invoiced=invoiced)
-        .filter(Q(invoiced__isnull=True) | Q(invoiced__lt=F("shipped_quantity")))
+    invoiced = Subquery(
+        InvoiceLine.objects.filter(order_line=OuterRef("order_line"))
+        .values("order_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")[:1]
     )
-    last_ship = Subquery(
-        OrderEvent.objects.filter(
-            order=OuterRef("pk"), event_type=OrderEventType.TRANSITION, transition="ship"
-        )
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
+    not_invoiced = (
+        ShipmentLine.objects.filter(shipment=OuterRef("pk"))
+        .annotate(shipped_so_far=shipped_so_far, invoiced=invoiced)
+        .filter(Q(invoiced__isnull=True) | Q(invoiced__lt=F("shipped_so_far")))
     )
     rows = (
-        Order.objects.filter(status__in=SHIPPED_SOME)
-        .filter(uninvoiced)
-        .annotate(anchor=last_ship)
-        .filter(anchor__lte=_latest_moment(rule, now))
-        .values_list("pk", "anchor")
+        Shipment.objects.filter(
+            order__status__in=INVOICE_EXPECTED, created_at__lte=_latest_moment(rule, now)
+        )
+        .filter(Exists(not_invoiced))
+        .values_list("order_id", "pk", "created_at")
     )
-    return [(pk, "", anchor) for pk, anchor in rows]
+    return [(order_id, f"sh{pk}", anchor) for order_id, pk, anchor in rows]
 
 
 def payment_overdue(rule, now) -> Iterable[Row]:

@@ -13,7 +13,7 @@ from approvals.models import ApprovalDecision, ApprovalRound, CheckResult
 from contracts.enums import SettlementMethod
 from core.calendar import add_working_days
 from core.errors import ErrorCode, ValidationFailed
-from orders import services
+from orders import lifecycle, services
 from orders.enums import OrderStatus, OrderTransition, SupplyMode
 from orders.models import Order, OrderEvent
 from orders.tests.helpers import draft_order, force_status
@@ -114,7 +114,11 @@ def test_credit_with_no_other_orders(rep, monthly_customer):
 
 
 def test_open_receivables_count_towards_exposure(rep, monthly_customer, monkeypatch):
-    monkeypatch.setattr(checks, "open_receivables", lambda customer: Decimal("9000.00"))
+    monkeypatch.setattr(
+        lifecycle,
+        "_receivables_provider",
+        lambda customers: {c.pk: Decimal("9000.00") for c in customers},
+    )
     outcome = checks.check_credit(order_for(rep, monthly_customer, "1000.01"))
     assert outcome.passed is False
     assert (outcome.details["receivables"], outcome.details["exposure"]) == (

@@ -242,6 +242,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ContractStatusEnum": "contracts.enums.ContractStatus",
         "OrderStatusEnum": "orders.enums.OrderStatus",
+        "DeviationKindEnum": "fulfillment.enums.DeviationKind",
+        "InvoiceKindEnum": "finance.enums.InvoiceKind",
+        "MovementKindEnum": "fulfillment.enums.MovementKind",
+        "ReportKindEnum": "reports.enums.ReportKind",
+        "ChangeKindEnum": "orders.enums.ChangeKind",
+        "AttachmentKindEnum": "contracts.enums.AttachmentKind",
     },
 }
 

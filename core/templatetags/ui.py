@@ -3,7 +3,7 @@
 from django import template
 from django.utils.html import format_html
 
-from core.money import amount_in_words, format_cny
+from core.money import amount_in_words, format_cny, format_quantity
 
 register = template.Library()
 
@@ -71,10 +71,7 @@ def query_with(context, **changes) -> str:
 @register.filter
 def qty(value) -> str:
     """A quantity without trailing zeros: 3.000 → 3, 2.500 → 2.5."""
-    if value in (None, ""):
-        return ""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return format_quantity(value)
 
 
 def _has_cjk(text: str) -> bool:

@@ -13,12 +13,12 @@ import re
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from core.money import ZERO, money, split_tax
+from core.money import ZERO, format_cny, format_quantity, money, split_tax
 from core.numbering import next_number
 from orders.enums import InvoiceType, OrderEventType, OrderStatus
 from orders.events import order_event_record
@@ -26,14 +26,20 @@ from orders.models import Order
 
 from ..balances import invoiced_by_line, invoices_on_the_order, line_basis, line_value
 from ..enums import InvoiceKind
-from ..models import Allocation, Invoice, InvoiceLine
+from ..models import Invoice, InvoiceLine
 from ..permissions import may_write_finance
+from .payments import apply_to_invoices
 
 S = OrderStatus
 # 8-digit numbers of the classic fapiao, 20 digits for the fully digital one (全电发票).
 FAPIAO_NUMBER = re.compile(r"^(\d{8}|\d{20})$")
 SHIPPED_STATES = (S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED)
 PREPAID_STATES = (S.APPROVED, S.IN_PRODUCTION, S.READY_TO_SHIP, S.ON_HOLD, *SHIPPED_STATES)
+# Goods shipped before an order was put on hold may still be invoiced.
+INVOICEABLE_STATES = (*SHIPPED_STATES, S.ON_HOLD)
+# Documents of a closed order are never changed.
+CLOSED_STATES = (S.SETTLED, S.ARCHIVED, S.CANCELLED)
+MAX_QUANTITY = Decimal("99999999999.999")  # 14 digits, 3 decimals
 
 
 def _quantity(raw, field: str, errors: dict) -> Decimal | None:
@@ -46,6 +52,9 @@ def _quantity(raw, field: str, errors: dict) -> Decimal | None:
         return None
     if qty <= 0:
         errors[field] = [_("The quantity must be greater than zero.")]
+        return None
+    if qty > MAX_QUANTITY:  # before quantize(), which fails on numbers this large
+        errors[field] = [_("The quantity is too large.")]
         return None
     if qty != qty.quantize(Decimal("0.001"), rounding=ROUND_DOWN):
         errors[field] = [_("Enter at most 3 decimals.")]
@@ -63,7 +72,7 @@ def _document_fields(
         ]
     if invoice_type not in InvoiceType.values:
         errors["invoice_type"] = [_("Choose an invoice type from the list.")]
-    if not isinstance(issue_date, dt.date):
+    if not isinstance(issue_date, dt.date) or isinstance(issue_date, dt.datetime):
         errors["issue_date"] = [_("Enter the date as YYYY-MM-DD.")]
     elif issue_date > timezone.localdate():
         errors["issue_date"] = [_("The issue date cannot be in the future.")]
@@ -91,13 +100,18 @@ def invoiceable(order: Order) -> dict[int, Decimal]:
 
 
 def _save(invoice: Invoice) -> Invoice:
+    """Saves a new invoice; a fapiao number already recorded for its type is refused (checked
+    first, and by the database's unique constraint when two are recorded at once)."""
+    duplicate = {"fapiao_number": [_("This fapiao number is already recorded.")]}
+    if Invoice.objects.filter(
+        invoice_type=invoice.invoice_type, fapiao_number=invoice.fapiao_number
+    ).exists():
+        raise ValidationFailed(fields=duplicate)
     try:
         with transaction.atomic():
             invoice.save()
     except IntegrityError as exc:
-        raise ValidationFailed(
-            fields={"fapiao_number": [_("This fapiao number is already recorded.")]}
-        ) from exc
+        raise ValidationFailed(fields=duplicate) from exc
     return invoice
 
 
@@ -118,8 +132,12 @@ def invoice_issue(
         raise PermissionDenied()
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
-        allowed = PREPAID_STATES if invoices_on_the_order(order) else SHIPPED_STATES
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=order.pk)
+        )
+        allowed = PREPAID_STATES if invoices_on_the_order(order) else INVOICEABLE_STATES
         if order.status not in allowed:
             raise InvalidTransition(
                 _("Nothing on this order can be invoiced while it is “%(status)s”.")
@@ -152,7 +170,7 @@ def invoice_issue(
                 if qty > open_qty.get(line.pk, ZERO):
                     errors[key] = [
                         _("Only %(open)s %(unit)s of this line may still be invoiced.")
-                        % {"open": open_qty.get(line.pk, ZERO).normalize(), "unit": line.unit}
+                        % {"open": format_quantity(open_qty.get(line.pk, ZERO)), "unit": line.unit}
                     ]
                     continue
                 wanted[line.pk] = qty
@@ -162,8 +180,7 @@ def invoice_issue(
             raise ValidationFailed(fields=errors)
 
         done = invoiced_by_line(order)
-        first = not Invoice.objects.filter(order=order, kind=InvoiceKind.NORMAL).exists()
-        adjustment = money(order.freight - order.discount) if first else ZERO
+        adjustment = _adjustment_due(order)
         invoice = Invoice(
             number=next_number("IV", timezone.localdate()),
             kind=InvoiceKind.NORMAL,
@@ -225,30 +242,16 @@ def invoice_issue(
     return invoice
 
 
+def _adjustment_due(order: Order) -> Decimal:
+    """The order's freight less discount goes on its first invoice — or again on the next one
+    when a credit note took it back."""
+    carried = Invoice.objects.filter(order=order).aggregate(s=Sum("adjustment"))["s"] or ZERO
+    return money(order.freight - order.discount - carried)
+
+
 def _apply_prepayments(invoice: Invoice, actor) -> None:
     """Move the order's unapplied allocations (prepayments) onto the new invoice."""
-    room = invoice.open_amount
-    for allocation in Allocation.objects.select_for_update().filter(
-        order=invoice.order, invoice__isnull=True, reversed_at__isnull=True
-    ):
-        if room <= 0:
-            break
-        take = min(room, allocation.amount)
-        if take < allocation.amount:  # split: the rest stays on the order
-            Allocation.objects.create(
-                receipt_id=allocation.receipt_id,
-                order_id=allocation.order_id,
-                amount=allocation.amount - take,
-                created_by=actor,
-            )
-            allocation.amount = take
-        allocation.invoice = invoice
-        allocation.save(update_fields=["invoice", "amount"])
-        room -= take
-    applied = invoice.open_amount - room
-    if applied:
-        Invoice.objects.filter(pk=invoice.pk).update(allocated=F("allocated") + applied)
-        invoice.refresh_from_db(fields=["allocated"])
+    apply_to_invoices(order=invoice.order, invoices=[invoice], actor=actor)
 
 
 def credit_note_issue(
@@ -268,9 +271,17 @@ def credit_note_issue(
     reason = (reason or "").strip()
     issue_date = issue_date or timezone.localdate()
     with transaction.atomic():
-        original = Invoice.objects.select_for_update().select_related("order").get(pk=invoice.pk)
+        # Lock the order before the invoice, as allocations do, so the two never deadlock.
+        order = Order.objects.select_for_update().get(pk=invoice.order_id)
+        original = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if original.kind != InvoiceKind.NORMAL:
             raise ValidationFailed(_("A credit note cannot itself be reversed."))
+        if order.status in CLOSED_STATES:
+            raise InvalidTransition(
+                _("The order is “%(status)s”; its invoices can no longer be changed.")
+                % {"status": order.get_status_display()},
+                extra={"status": order.status},
+            )
         errors: dict = {}
         if not reason:
             errors["reason"] = [_("Give a reason.")]
@@ -281,16 +292,17 @@ def credit_note_issue(
             earliest=original.issue_date,
             errors=errors,
         )
-        credited_qty: dict[int, Decimal] = {}
+        # What the earlier credit notes took back, per order line: (quantity, amount) ≥ 0.
+        credited: dict[int, tuple[Decimal, Decimal]] = {}
         for row in InvoiceLine.objects.filter(invoice__original=original).values(
-            "order_line", "quantity"
+            "order_line", "quantity", "total"
         ):
-            credited_qty[row["order_line"]] = (
-                credited_qty.get(row["order_line"], ZERO) - row["quantity"]
-            )
+            qty, amount = credited.get(row["order_line"], (ZERO, ZERO))
+            credited[row["order_line"]] = (qty - row["quantity"], amount - row["total"])
         originals = {x.pk: x for x in original.lines.select_related("order_line")}
         left = {
-            pk: x.quantity - credited_qty.get(x.order_line_id, ZERO) for pk, x in originals.items()
+            pk: x.quantity - credited.get(x.order_line_id, (ZERO, ZERO))[0]
+            for pk, x in originals.items()
         }
         wanted: dict[int, Decimal] = {}
         if quantities is None:
@@ -307,14 +319,10 @@ def credit_note_issue(
                 if qty > left[int(raw_id)]:
                     errors[key] = [
                         _("Only %(open)s may still be reversed on this line.")
-                        % {"open": left[int(raw_id)].normalize()}
+                        % {"open": format_quantity(left[int(raw_id)])}
                     ]
                     continue
                 wanted[int(raw_id)] = qty
-        whole = (
-            quantities is None
-            and not InvoiceLine.objects.filter(invoice__original=original).exists()
-        )
         if not wanted and not errors:
             errors["lines"] = [_("Nothing is left to reverse on this invoice.")]
         if errors:
@@ -322,7 +330,10 @@ def credit_note_issue(
         built = []
         for pk, qty in wanted.items():
             source = originals[pk]
-            total = -(source.total if qty == source.quantity else money(qty * source.unit_price))
+            before_qty, before_amount = credited.get(source.order_line_id, (ZERO, ZERO))
+            # Cumulative, like invoicing: however the line is reversed in parts, the parts add
+            # up to the cent to the invoice line.
+            total = -(_credit_value(source, before_qty + qty) - before_amount)
             excl, tax = split_tax(total, source.tax_rate)
             built.append(
                 InvoiceLine(
@@ -335,16 +346,21 @@ def credit_note_issue(
                     total=total,
                 )
             )
-        # A full reversal takes the freight/discount adjustment back too.
+        # The note that leaves no goods on the invoice takes the freight/discount back too.
+        whole = all(wanted.get(pk, ZERO) == qty for pk, qty in left.items())
         adjustment = -original.adjustment if whole else ZERO
         total = sum((x.total for x in built), adjustment)
+        if total >= 0:
+            raise ValidationFailed(
+                fields={"lines": [_("The credit note must reduce the invoice.")]}
+            )
         if original.net_total + total < original.allocated:
             raise ValidationFailed(
                 _(
                     "%(paid)s has been paid on this invoice; reverse that allocation before "
                     "crediting more than is unpaid."
                 )
-                % {"paid": original.allocated},
+                % {"paid": format_cny(original.allocated)},
                 fields={"lines": [_("The credit note exceeds the unpaid amount.")]},
             )
         adj_excl, adj_tax = split_tax(adjustment, _top_rate(original))
@@ -354,7 +370,7 @@ def credit_note_issue(
                 kind=InvoiceKind.CREDIT_NOTE,
                 invoice_type=original.invoice_type,
                 fapiao_number=fapiao_number,
-                order=original.order,
+                order=order,
                 customer_id=original.customer_id,
                 original=original,
                 issue_date=issue_date,
@@ -372,7 +388,7 @@ def credit_note_issue(
         InvoiceLine.objects.bulk_create(built)
         Invoice.objects.filter(pk=original.pk).update(credited=F("credited") + total)
         order_event_record(
-            order=original.order,
+            order=order,
             actor=actor,
             event_type=OrderEventType.INVOICE,
             comment=reason,
@@ -384,6 +400,13 @@ def credit_note_issue(
             },
         )
     return note
+
+
+def _credit_value(source: InvoiceLine, qty: Decimal) -> Decimal:
+    """What `qty` of an invoice line is worth; all of it is exactly the line's total."""
+    if qty == source.quantity:
+        return source.total
+    return money(qty * source.unit_price)
 
 
 def _top_rate(invoice: Invoice) -> Decimal:

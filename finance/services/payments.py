@@ -24,7 +24,7 @@ from orders.enums import OrderEventType, OrderStatus
 from orders.events import order_event_record
 from orders.models import Order
 
-from ..balances import order_balance
+from ..balances import line_value, order_balance
 from ..enums import InvoiceKind, ReceiptMethod
 from ..models import Allocation, Invoice, Receipt
 from ..permissions import may_write_finance
@@ -51,10 +51,10 @@ def _amount(raw, field: str, errors: dict) -> Decimal | None:
         errors[field] = [_("Enter an amount.")]
     elif value <= 0:
         errors[field] = [_("The amount must be greater than zero.")]
+    elif value > MAX_AMOUNT:  # before money(), whose quantize() fails on numbers this large
+        errors[field] = [_("The amount is too large.")]
     elif value != money(value):
         errors[field] = [_("Enter at most 2 decimals.")]
-    elif value > MAX_AMOUNT:
-        errors[field] = [_("The amount is too large.")]
     else:
         return value
     return None
@@ -76,9 +76,11 @@ def receipt_record(
     if not may_write_finance(actor):
         raise PermissionDenied()
     errors: dict = {}
+    if customer is None:
+        raise ValidationFailed(fields={"customer": [_("Choose the customer who paid.")]})
     value = _amount(amount, "amount", errors)
     received_on = received_on or timezone.localdate()
-    if not isinstance(received_on, dt.date):
+    if not isinstance(received_on, dt.date) or isinstance(received_on, dt.datetime):
         errors["received_on"] = [_("Enter the date as YYYY-MM-DD.")]
     elif received_on > timezone.localdate():
         errors["received_on"] = [_("The date cannot be in the future.")]
@@ -176,6 +178,11 @@ def allocation_create(
         allocation = Allocation.objects.create(
             receipt=receipt, order=order, invoice=invoice, amount=value, created_by=actor
         )
+        if invoice is None:
+            # Money for the order pays its open invoices first (oldest due first); what is
+            # left waits on the order for its next invoice (预收冲抵).
+            apply_to_invoices(order=order, invoices=_open_invoices(order), actor=actor)
+            allocation.refresh_from_db()
         order_event_record(
             order=order,
             actor=actor,
@@ -193,11 +200,65 @@ def allocation_create(
 
 
 def _order_room(order: Order) -> Decimal:
-    """How much more may be allocated to the order: its total (or what it is worth now, when
-    more has been invoiced or delivered) less what is already paid."""
+    """How much more may be allocated to the order: what it is worth — its open lines in full,
+    closed lines as shipped (a short-closed remainder is never owed), freight less discount —
+    or more when more has been invoiced, less what is already paid."""
     balance = order_balance(order)
-    ceiling = max(order.total, balance.invoiced, balance.deliverable)
+    worth = sum(
+        (
+            line_value(line, line.shipped_quantity if line.is_closed else line.quantity)
+            for line in order.lines.all()
+        ),
+        ZERO,
+    ) + (order.freight - order.discount)
+    ceiling = max(worth, balance.invoiced, balance.deliverable)
     return max(money(ceiling - balance.paid), ZERO)
+
+
+def _open_invoices(order: Order) -> list[Invoice]:
+    return list(
+        Invoice.objects.select_for_update()
+        .filter(order=order, kind=InvoiceKind.NORMAL, allocated__lt=F("total") + F("credited"))
+        .order_by("due_date", "issue_date", "id")
+    )
+
+
+def apply_to_invoices(*, order: Order, invoices: list[Invoice], actor) -> Decimal:
+    """Move the order's unapplied allocations (money paid to the order, not to an invoice)
+    onto `invoices` (locked, in this order) as far as their open amounts go. An allocation
+    larger than the room is split; the rest stays on the order. Returns the amount applied."""
+    pending = list(
+        Allocation.objects.select_for_update()
+        .filter(order=order, invoice__isnull=True, reversed_at__isnull=True)
+        .order_by("created_at", "id")
+    )
+    total = ZERO
+    for invoice in invoices:
+        room, applied = invoice.open_amount, ZERO
+        while room > 0 and pending:
+            allocation = pending[0]
+            take = min(room, allocation.amount)
+            if take < allocation.amount:  # split: the rest waits on the order
+                pending[0] = Allocation.objects.create(
+                    receipt_id=allocation.receipt_id,
+                    order_id=allocation.order_id,
+                    amount=allocation.amount - take,
+                    created_by_id=allocation.created_by_id,
+                )
+                allocation.amount = take
+            else:
+                pending.pop(0)
+            allocation.invoice = invoice
+            allocation.save(update_fields=["invoice", "amount"])
+            room -= take
+            applied += take
+        if applied:
+            Invoice.objects.filter(pk=invoice.pk).update(allocated=F("allocated") + applied)
+            invoice.refresh_from_db(fields=["allocated"])
+            total += applied
+        if not pending:
+            break
+    return total
 
 
 def allocation_reverse(*, allocation: Allocation, actor, reason: str) -> Allocation:
@@ -208,9 +269,19 @@ def allocation_reverse(*, allocation: Allocation, actor, reason: str) -> Allocat
     if not reason:
         raise ValidationFailed(fields={"reason": [_("Give a reason.")]})
     with transaction.atomic():
-        locked = (
-            Allocation.objects.select_for_update().select_related("order").get(pk=allocation.pk)
+        # Receipt, order, invoice, allocation: the order in which every finance service locks,
+        # so that concurrent allocations, invoices and reversals never deadlock.
+        ids = (
+            Allocation.objects.filter(pk=allocation.pk)
+            .values("receipt_id", "order_id", "invoice_id")
+            .get()
         )
+        Receipt.objects.select_for_update().get(pk=ids["receipt_id"])
+        order = Order.objects.select_for_update().get(pk=ids["order_id"])
+        if ids["invoice_id"]:
+            Invoice.objects.select_for_update().get(pk=ids["invoice_id"])
+        locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        locked.order = order
         if locked.reversed_at is not None:
             raise InvalidTransition(_("This allocation has already been reversed."))
         if locked.order.status in (S.SETTLED, S.ARCHIVED):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
@@ -37,8 +38,15 @@ def settle_if_complete(*, order: Order, actor) -> bool:
             name=OrderTransition.SETTLE,
             comment=_("Invoiced and paid in full."),
             system=True,
+            prepare=_closing,
         )
     return True
+
+
+def _closing(locked: Order) -> dict:
+    """A settled order is closed, as when finance settles it by hand (order_settle)."""
+    locked.closed_at = timezone.now()
+    return {}
 
 
 def settlement_guard(order: Order, comment: str) -> None:

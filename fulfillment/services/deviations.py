@@ -47,6 +47,16 @@ def may_work_on(user, deviation: Deviation) -> bool:
     return user.pk in (deviation.owner_id, deviation.raised_by_id) or has_role(user, *MANAGERS)
 
 
+def _active_user(owner):
+    """The active user `owner` names (a user or an id); None for anything else, e.g. "abc"."""
+    owner_id = getattr(owner, "pk", owner)
+    try:
+        owner_id = int(owner_id)
+    except (TypeError, ValueError):
+        return None
+    return get_user_model().objects.filter(pk=owner_id, is_active=True).first()
+
+
 def _clean(data: dict, errors: dict) -> dict:
     cleaned = {}
     for key, choices in (
@@ -65,11 +75,7 @@ def _clean(data: dict, errors: dict) -> dict:
     for key in ("title", "description"):
         if not cleaned[key]:
             errors.setdefault(key, [_("This field is required.")])
-    owner = data.get("owner")
-    owner_id = getattr(owner, "pk", owner)
-    user = (
-        get_user_model().objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
-    )
+    user = _active_user(data.get("owner"))
     if user is None:
         errors["owner"] = [_("Choose the person responsible.")]
     cleaned["owner"] = user
@@ -110,8 +116,7 @@ def deviation_update(
         if cause is not None:
             locked.cause = str(cause).strip()
         if owner is not None:
-            owner_id = getattr(owner, "pk", owner)
-            user = get_user_model().objects.filter(pk=owner_id, is_active=True).first()
+            user = _active_user(owner)
             if user is None:
                 errors["owner"] = [_("Choose the person responsible.")]
             else:

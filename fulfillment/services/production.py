@@ -24,6 +24,7 @@ from orders.services.transitions import order_finish_production, order_start_pro
 
 from ..enums import ProductionReason, ProductionStatus
 from ..models import ProductionInstruction, ProductionInstructionLine, ProductionReport
+from ..selectors import order_reserved_by_line
 from .plan import plan_update
 from .stock import receive_for_order
 
@@ -31,16 +32,21 @@ ZERO = Decimal("0")
 
 
 def may_run_production(user) -> bool:
-    return has_role(user, Role.PRODUCTION, Role.ADMIN)
+    # The same role the order's start/finish production transitions allow (orders.permissions
+    # ROLE_TRANSITIONS): an administrator passing here would be refused by the order anyway.
+    return has_role(user, Role.PRODUCTION)
 
 
 def production_needs(order: Order, shortages: dict[int, Decimal]) -> list[tuple]:
-    """(order line, quantity, reason) to be made: make-to-order lines in full (what is still
-    open), make-to-stock lines for the quantity stock could not cover."""
+    """(order line, quantity, reason) to be made: make-to-order lines for what is open and not
+    already made for them (reserved), make-to-stock lines for what stock could not cover."""
+    reserved = order_reserved_by_line(order=order)
     needs = []
     for line in order.lines.select_related("product").order_by("sequence"):
-        if line.product.supply_mode == SupplyMode.MAKE_TO_ORDER and line.open_quantity > 0:
-            needs.append((line, line.open_quantity, ProductionReason.MAKE_TO_ORDER))
+        if line.product.supply_mode == SupplyMode.MAKE_TO_ORDER:
+            missing = line.open_quantity - reserved.get(line.pk, ZERO)
+            if missing > 0:
+                needs.append((line, missing, ProductionReason.MAKE_TO_ORDER))
         elif shortages.get(line.pk, ZERO) > 0:
             needs.append((line, shortages[line.pk], ProductionReason.SHORT_STOCK))
     return needs
@@ -94,6 +100,7 @@ def _locked(instruction: ProductionInstruction, actor, *expected: str) -> Produc
 
 def production_start(*, instruction: ProductionInstruction, actor, note: str = ""):
     """Production starts: the order goes in_production (it must still be approved, not held)."""
+    note = (note or "").strip()
     with transaction.atomic():
         locked = _locked(instruction, actor, ProductionStatus.ISSUED)
         order_start_production(order=locked.order, actor=actor, comment=note)
@@ -101,7 +108,9 @@ def production_start(*, instruction: ProductionInstruction, actor, note: str = "
         locked.started_at = timezone.now()
         locked.started_by = actor
         locked.save(update_fields=["status", "started_at", "started_by"])
-        ProductionReport.objects.create(instruction=locked, progress=0, note=note, actor=actor)
+        ProductionReport.objects.create(
+            instruction=locked, progress=0, note=note[:300], actor=actor
+        )
     return locked
 
 

@@ -10,7 +10,7 @@ transition's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -25,7 +25,7 @@ from core.roles import Role, has_role
 from orders import permissions as order_perms
 from orders.enums import DeliveryMethod, OrderStatus, OrderTransition
 from orders.models import Order
-from orders.services.transitions import order_ship, order_transition
+from orders.services.transitions import order_ship, order_transition, ship_quantities_parse
 
 from ..enums import ShipmentStatus
 from ..gate import gate_check
@@ -45,18 +45,17 @@ SHIPMENT_FIELDS = (
 
 
 def _partial_after(order: Order, quantities: dict | None) -> bool:
-    """Whether shipping `quantities` leaves something open (a partial shipment, 缺件发货)."""
-    if quantities is None:
+    """Whether shipping `quantities` leaves something open (a partial shipment, 缺件发货).
+    Bad quantities are refused here, before the shipment's details are looked at."""
+    parsed = ship_quantities_parse(order, quantities)
+    return any(line.open_quantity - parsed.get(line.pk, 0) > 0 for line in order.lines.all())
+
+
+def _active_user_exists(user_id) -> bool:
+    try:
+        return get_user_model().objects.filter(pk=int(user_id), is_active=True).exists()
+    except (TypeError, ValueError):  # "abc" from a form or the API
         return False
-    for line in order.lines.all():
-        raw = quantities.get(line.pk, quantities.get(str(line.pk)))
-        try:
-            shipping = Decimal(str(raw)) if raw is not None else Decimal("0")
-        except InvalidOperation:
-            return False  # order_ship reports the bad number
-        if line.open_quantity - shipping > 0:
-            return True
-    return False
 
 
 def _shipment_details(order: Order, details: dict, partial: bool) -> dict:
@@ -82,7 +81,7 @@ def _shipment_details(order: Order, details: dict, partial: bool) -> dict:
     owner = cleaned["follow_up_owner"]
     if owner:
         owner_id = getattr(owner, "pk", owner)
-        if not get_user_model().objects.filter(pk=owner_id, is_active=True).exists():
+        if not _active_user_exists(owner_id):
             errors["follow_up_owner"] = [_("Choose an active user.")]
         cleaned["follow_up_owner"] = owner_id
     elif partial:
@@ -105,6 +104,8 @@ def shipment_create(
     """The warehouse ships lines and quantities (None = everything open) with the carrier,
     transport mode and tracking number. Partial shipments need the customer's consent."""
     shipped_on = shipped_on or timezone.localdate()
+    if not isinstance(shipped_on, dt.date) or isinstance(shipped_on, dt.datetime):
+        raise ValidationFailed(fields={"shipped_on": [_("Enter the date as YYYY-MM-DD.")]})
     if shipped_on > timezone.localdate():
         raise ValidationFailed(fields={"shipped_on": [_("The ship date cannot be in the future.")]})
     if shipped_on < order.order_date:
@@ -202,7 +203,7 @@ def delivery_receipt_add(
         errors["signer"] = [_("Enter who signed the receipt.")]
     elif len(signer) > 60:
         errors["signer"] = [_("At most %(n)s characters.") % {"n": 60}]
-    if not isinstance(signed_on, dt.date):
+    if not isinstance(signed_on, dt.date) or isinstance(signed_on, dt.datetime):
         errors["signed_on"] = [_("Enter the date as YYYY-MM-DD.")]
     elif signed_on > timezone.localdate():
         errors["signed_on"] = [_("The signing date cannot be in the future.")]
@@ -236,19 +237,21 @@ def delivery_receipt_add(
         receipt.save()
         locked.status = ShipmentStatus.DELIVERED
         locked.save(update_fields=["status"])
-        _deliver_when_complete(order, actor, signed_on)
+        _deliver_when_complete(order, actor)
     if not receipt.all_ok:
         outbox.enqueue("fulfillment.receipt_with_remarks", receipt_id=receipt.pk)
     return receipt
 
 
-def _deliver_when_complete(order: Order, actor, signed_on: dt.date) -> None:
+def _deliver_when_complete(order: Order, actor) -> None:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != S.SHIPPED:
         return
     if order.shipments.exclude(status=ShipmentStatus.DELIVERED).exists():
         return
-    plan_update(order=order, actual_arrival=signed_on)
+    # The goods have all arrived on the latest signature, whichever receipt came in last.
+    last = DeliveryReceipt.objects.filter(shipment__order=order).order_by("-signed_on").first()
+    plan_update(order=order, actual_arrival=last.signed_on if last else None)
     order_transition(
         order=order,
         actor=actor,
@@ -260,9 +263,8 @@ def _deliver_when_complete(order: Order, actor, signed_on: dt.date) -> None:
 
 def deliver_if_complete(*, order: Order, actor) -> None:
     """After the last line was short-closed: deliver if every shipment is already signed."""
-    last = DeliveryReceipt.objects.filter(shipment__order=order).order_by("-signed_on").first()
-    if last is not None:
-        _deliver_when_complete(order, actor, last.signed_on)
+    if DeliveryReceipt.objects.filter(shipment__order=order).exists():
+        _deliver_when_complete(order, actor)
 
 
 def unsigned_shipments(order: Order) -> int:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import PermissionDenied, ValidationFailed
 from core.roles import Role, has_role
+from core.templatetags.ui import qty
 from orders.enums import HOLDABLE_STATES, OrderStatus, SupplyMode
 from orders.models import Order, Product
 
@@ -112,17 +113,19 @@ def stock_adjust(
     return item
 
 
-def reserve_order(*, order: Order, actor) -> dict[int, Decimal]:
+def reserve_order(*, order: Order, actor, also_lines=frozenset()) -> dict[int, Decimal]:
     """Reserve (锁定) stock for the order's open make-to-stock lines, as much as is available:
     min(open quantity not yet reserved, available), default warehouse first. Returns the short
     quantity per line id; a shortage does not refuse the approval (REQUIREMENTS §6). Idempotent:
-    lines already reserved in full are left alone."""
+    lines already reserved in full are left alone. `also_lines` names make-to-order lines to
+    reserve for too (goods production made for them, released by a change)."""
     shortages: dict[int, Decimal] = {}
     with transaction.atomic():
         lines = [
             line
             for line in order.lines.select_related("product").order_by("sequence")
-            if line.product.supply_mode == SupplyMode.MAKE_TO_STOCK and line.open_quantity > 0
+            if (line.product.supply_mode == SupplyMode.MAKE_TO_STOCK or line.pk in also_lines)
+            and line.open_quantity > 0
         ]
         if not lines:
             return shortages
@@ -210,17 +213,20 @@ def order_reservations_sync(*, order: Order, actor) -> dict[int, Decimal]:
             order=order,
             actor=actor,
         )
+        made_to_order = set()
         for line in order.lines.select_related("product"):
             mine = StockReservation.objects.filter(
                 line=line, status=ReservationStatus.ACTIVE
             ).order_by("-pk")
             held = sum((r.quantity for r in mine), ZERO)
-            # Make-to-order lines hold what production put into stock for them; keep it too.
             if held > line.open_quantity:
-                # Release whole reservations, newest first, then reserve the remainder again.
+                # Release the line's reservations, then reserve what it still needs again;
+                # a make-to-order line gets back the goods production made for it.
                 _release(mine, order=order, actor=actor)
+                if line.product.supply_mode != SupplyMode.MAKE_TO_STOCK:
+                    made_to_order.add(line.pk)
         if order.status in RESERVING_STATES:
-            return reserve_order(order=order, actor=actor)
+            return reserve_order(order=order, actor=actor, also_lines=made_to_order)
     return {}
 
 
@@ -269,7 +275,7 @@ def consume_for_shipment(*, order: Order, quantities: dict, actor, reference: st
             if needed > 0:
                 raise ValidationFailed(
                     _("Not enough stock to ship line %(no)s: %(missing)s %(unit)s missing.")
-                    % {"no": line.sequence, "missing": needed.normalize(), "unit": line.unit},
+                    % {"no": line.sequence, "missing": qty(needed), "unit": line.unit},
                     fields={f"lines.{line.pk}": [_("Not enough stock.")]},
                 )
 

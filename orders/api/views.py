@@ -64,9 +64,10 @@ class OrderDetailApi(APIView):
 
 
 class OrderTransitionApi(APIView):
-    """Run one transition: submit, approve, reject, cancel, hold, resume, start_production,
-    finish_production, mark_ready, ship, confirm_delivery, settle, archive.
-    `comment` is required for reject, cancel and hold."""
+    """Run one transition: submit, approve, reject, cancel, mark_ready, ship, confirm_delivery,
+    settle, archive. `comment` is required for reject and cancel. Production starts and
+    finishes through its production instruction (/api/v1/production-instructions/); hold,
+    resume and cancelling an approved order through change requests."""
 
     @extend_schema(
         request=TransitionInputSerializer,

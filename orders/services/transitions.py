@@ -22,6 +22,7 @@ from core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from core.money import format_quantity
 from core.roles import Role, has_role
 
 from .. import lifecycle
@@ -299,7 +300,7 @@ def order_mark_ready(*, order: Order, actor, comment: str = "") -> Order:
     )
 
 
-def _parse_ship_quantities(locked: Order, quantities: dict | None) -> dict:
+def ship_quantities_parse(locked: Order, quantities: dict | None) -> dict:
     """{line_id: Decimal}; None ships everything still open. Never more than the open quantity."""
     lines = {line.pk: line for line in locked.lines.all()}
     if quantities is None:
@@ -324,7 +325,7 @@ def _parse_ship_quantities(locked: Order, quantities: dict | None) -> dict:
         elif qty > line.open_quantity:
             errors[key] = [
                 _("Only %(open)s %(unit)s are still open on this line.")
-                % {"open": line.open_quantity.normalize(), "unit": line.unit}
+                % {"open": format_quantity(line.open_quantity), "unit": line.unit}
             ]
         elif qty != qty.quantize(Decimal("0.001"), rounding=ROUND_DOWN):
             errors[key] = [_("Enter at most 3 decimals.")]
@@ -352,7 +353,7 @@ def order_ship(
     details = dict(payload or {})
 
     def prepare(locked: Order) -> dict:
-        parsed = _parse_ship_quantities(locked, quantities)
+        parsed = ship_quantities_parse(locked, quantities)
         lines = list(locked.lines.all())
         for line in lines:
             if line.pk in parsed:
@@ -458,14 +459,14 @@ def order_archive(*, order: Order, actor, comment: str = "") -> Order:
 
 # The transitions the API and the order page may call by name. Cancelling an approved order
 # and hold/resume happen only when a change request of that kind is approved
-# (REQUIREMENTS §5: 暂停备货/发货 go through approval), so they are not listed here.
+# (REQUIREMENTS §5: 暂停备货/发货 go through approval); production starts and finishes only
+# through its production instruction (the fulfillment app: goods into stock, QC), so none of
+# these are listed here.
 TRANSITION_SERVICES: dict[str, Callable[..., Order]] = {
     T.SUBMIT: order_submit,
     T.APPROVE: order_approve,
     T.REJECT: order_reject,
     T.CANCEL: order_cancel,
-    T.START_PRODUCTION: order_start_production,
-    T.FINISH_PRODUCTION: order_finish_production,
     T.MARK_READY: order_mark_ready,
     T.SHIP: order_ship,
     T.CONFIRM_DELIVERY: order_confirm_delivery,

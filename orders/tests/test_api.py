@@ -10,7 +10,7 @@ from orders.models import Order, OrderEvent
 from orders.services import order_approve, order_submit
 from tests.factories import CustomerFactory, ProductFactory, UserFactory
 
-from .helpers import draft_order, force_status
+from .helpers import draft_order, force_status, shippable_customer
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -206,7 +206,11 @@ def test_expected_status_mismatch_is_409(api, rep, sales_head, finance):
 
 def test_partial_shipment_through_the_api(api, rep, warehouse):
     order = force_status(
-        draft_order(rep, lines=[{"product": ProductFactory(), "quantity": Decimal("5")}]),
+        draft_order(
+            rep,
+            customer=shippable_customer(rep),
+            lines=[{"product": ProductFactory(), "quantity": Decimal("5")}],
+        ),
         S.READY_TO_SHIP,
     )
     line = order.lines.get()

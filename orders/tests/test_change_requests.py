@@ -33,7 +33,7 @@ from orders.services.change_requests import (
 from orders.services.transitions import order_ship
 from tests.factories import ProductFactory, UserFactory
 
-from .helpers import draft_order, force_status
+from .helpers import draft_order, force_status, shippable_customer
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -46,9 +46,11 @@ SALES, FINANCE, GM = S.SALES_REVIEW.value, S.FINANCE_REVIEW.value, S.GM_REVIEW.v
 
 @pytest.fixture
 def order(rep):
-    """An approved order: line 1 is 2 × ¥1,130, line 2 is 10 × ¥50 (total ¥2,760)."""
+    """An approved order: line 1 is 2 × ¥1,130, line 2 is 10 × ¥50 (total ¥2,760), for a
+    monthly-settlement customer (the shipping gate is open)."""
     draft = draft_order(
         rep,
+        customer=shippable_customer(rep),
         lines=[
             {"product": ProductFactory(), "quantity": Decimal("2"), "unit_price": Decimal("1130")},
             {"product": ProductFactory(), "quantity": Decimal("10"), "unit_price": Decimal("50")},

@@ -4,6 +4,7 @@ effect; every other source is refused with invalid_transition and changes nothin
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from approvals.models import ApprovalPolicy
 from core.errors import (
@@ -15,12 +16,15 @@ from core.errors import (
 )
 from core.models import Notification, OutboxMessage
 from core.roles import Role
+from finance.services import invoice_issue, receipt_record
+from fulfillment.services import stock_receive
+from fulfillment.services.shipping import delivery_receipt_add
 from orders import services
 from orders.enums import REVIEW_STATES, OrderStatus, OrderTransition, SupplyMode
 from orders.models import Order, OrderEvent
 from tests.factories import ProductFactory, UserFactory
 
-from .helpers import draft_order, force_status
+from .helpers import draft_order, force_status, shippable_customer
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -55,6 +59,8 @@ SERVICE = {
     T.CANCEL_APPROVED: services.order_cancel_approved,
     T.HOLD: services.order_hold,
     T.RESUME: services.order_resume,
+    T.START_PRODUCTION: services.order_start_production,
+    T.FINISH_PRODUCTION: services.order_finish_production,
 }
 ACTOR_ROLE = {
     T.HOLD: Role.SALES_HEAD,
@@ -88,7 +94,12 @@ CASES = [(name, source) for name in MACHINE for source in S.values]
 
 @pytest.mark.parametrize(("name", "source"), CASES)
 def test_transition_from_every_state(rep, name, source, django_capture_on_commit_callbacks):
-    order = force_status(draft_order(rep), source)
+    # a monthly-settlement customer: the shipping gate lets the order ship; settling by hand
+    # without invoices is allowed only for a difference within the tolerance (finance)
+    lines = None
+    if name == T.SETTLE:
+        lines = [{"product": ProductFactory(), "quantity": 1, "unit_price": Decimal("50")}]
+    order = force_status(draft_order(rep, customer=shippable_customer(rep), lines=lines), source)
     events_before = OrderEvent.objects.count()
     outbox_before = OutboxMessage.objects.count()
     expected = MACHINE[name].get(source)
@@ -128,13 +139,19 @@ def test_transition_from_every_state(rep, name, source, django_capture_on_commit
 
 def test_full_lifecycle_with_partial_shipment(rep, sales_head, finance, gm, warehouse):
     product = ProductFactory(list_price=Decimal("100"))
-    order = draft_order(rep, lines=[{"product": product, "quantity": Decimal("10")}])
+    stock_receive(product=product, quantity=Decimal("10"), actor=warehouse)
+    order = draft_order(
+        rep,
+        customer=shippable_customer(rep),
+        lines=[{"product": product, "quantity": Decimal("10")}],
+    )
     order = services.order_submit(order=order, actor=rep)
     order = services.order_approve(order=order, actor=sales_head)
     order = services.order_approve(order=order, actor=finance)
     order = services.order_approve(order=order, actor=gm, comment="同意")
-    assert order.status == S.APPROVED and order.approved_at is not None
-    order = services.order_mark_ready(order=order, actor=warehouse)
+    # the stock covers the order: the approval reserved it and marked the order ready by itself
+    assert order.status == S.READY_TO_SHIP and order.approved_at is not None
+    assert order.events.latest("id").transition == T.MARK_READY
     line = order.lines.get()
     order = services.order_ship(order=order, actor=warehouse, quantities={line.pk: "4"})
     assert order.status == S.PARTIALLY_SHIPPED
@@ -145,11 +162,37 @@ def test_full_lifecycle_with_partial_shipment(rep, sales_head, finance, gm, ware
     assert "Only 6 台" in exc.value.fields[f"lines.{line.pk}"][0]
     order = services.order_ship(order=order, actor=warehouse, quantities={line.pk: "6"})
     assert order.status == S.SHIPPED
-    order = services.order_confirm_delivery(order=order, actor=rep)
-    order = services.order_settle(order=order, actor=finance)
+    # delivered once every shipment's signed receipt is in, not before
+    with pytest.raises(ValidationFailed):
+        services.order_confirm_delivery(order=order, actor=rep)
+    for shipment in order.shipments.order_by("pk"):
+        delivery_receipt_add(
+            shipment=shipment,
+            actor=rep,
+            file=SimpleUploadedFile("receipt.pdf", b"%PDF-1.4 signed"),
+            signer="王经理",
+            signed_on=shipment.shipped_on,
+        )
+    order = Order.objects.get(pk=order.pk)
+    assert order.status == S.DELIVERED
+    # finance settles by hand only a difference within the tolerance; invoiced and paid in
+    # full, the order settles by itself
+    with pytest.raises(ValidationFailed):
+        services.order_settle(order=order, actor=finance)
+    invoice = invoice_issue(order=order, actor=finance, fapiao_number="12345678")
+    receipt_record(
+        customer=order.customer,
+        actor=finance,
+        amount=invoice.total,
+        allocations=[{"order": order, "invoice": invoice, "amount": invoice.total}],
+    )
+    order = Order.objects.get(pk=order.pk)
+    assert order.status == S.SETTLED
     order = services.order_archive(order=order, actor=finance)
     assert order.status == S.ARCHIVED
-    assert list(order.events.values_list("to_status", flat=True))[1:] == [
+    # the transitions (invoice and payment events have no status of their own)
+    transitions = order.events.exclude(transition="")
+    assert list(transitions.values_list("to_status", flat=True)) == [
         S.SALES_REVIEW,
         S.FINANCE_REVIEW,
         S.GM_REVIEW,

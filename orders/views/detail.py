@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,7 @@ from core.files import allowed_extensions
 from core.money import format_cny
 from core.roles import Role
 
+from .. import lifecycle
 from .. import permissions as perms
 from ..approval_hooks import hooks
 from ..enums import REASON_REQUIRED, REVIEW_STATES, OrderStatus, OrderTransition
@@ -45,6 +46,8 @@ BUTTON_STYLES = {
 }
 # Transitions confirmed in a dialog: a reason (required), an optional comment, or quantities.
 DIALOG_TRANSITIONS = REASON_REQUIRED | {T.APPROVE, T.SHIP}
+# The page that ships an order (fulfillment's shipment form), used instead of the dialog.
+SHIP_PAGE = "fulfillment:shipment_create"
 
 # What the order waits on in each state, and which roles can move it on ("owner" = its rep).
 OWNER = "owner"
@@ -138,25 +141,39 @@ def _waiting_for(order: Order) -> dict | None:
     }
 
 
+def _page_url(name: str, order: Order) -> str | None:
+    """A page another app provides for this order (e.g. the shipment form), if it exists."""
+    try:
+        return reverse(name, args=[order.pk])
+    except NoReverseMatch:
+        return None
+
+
 def _actions(user, order: Order) -> list[dict]:
     """One entry per transition this user may take now (the same list as the API's
-    available_transitions), in the machine's order."""
+    available_transitions), in the machine's order. Shipping opens the shipment form of the
+    fulfillment app (carrier, tracking, consent...) when it is installed, not a dialog."""
     available = {
         t.name
         for t in order.get_available_user_status_transitions(user)
         if t.name in TRANSITION_SERVICES
     }
-    return [
-        {
-            "name": name,
-            "label": T(name).label,
-            "style": BUTTON_STYLES.get(name, "primary"),
-            "dialog": name in DIALOG_TRANSITIONS,
-            "reason_required": name in REASON_REQUIRED,
-        }
-        for name in T.values
-        if name in available
-    ]
+    actions = []
+    for name in T.values:
+        if name not in available:
+            continue
+        url = _page_url(SHIP_PAGE, order) if name == T.SHIP else None
+        actions.append(
+            {
+                "name": name,
+                "label": T(name).label,
+                "style": BUTTON_STYLES.get(name, "primary"),
+                "url": url,
+                "dialog": name in DIALOG_TRANSITIONS and url is None,
+                "reason_required": name in REASON_REQUIRED,
+            }
+        )
+    return actions
 
 
 def _actions_context(request, order: Order, lines: list) -> dict:
@@ -218,6 +235,8 @@ def _detail_context(request, order: Order, *, upload_errors=None, upload_descrip
         "upload_types": ", ".join(allowed_extensions()),
         "upload_max_bytes": settings.ATTACHMENT_MAX_BYTES,
         "upload_description": upload_description,
+        # Sections other apps add (production, plan, shipments...), each with its template.
+        "sections": lifecycle.order_page_sections(request, order),
     }
 
 

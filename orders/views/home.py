@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role, user_roles
 
+from .. import lifecycle
 from ..approval_hooks import hooks
 from ..enums import EXECUTION_STATES, REVIEW_STATES, OrderStatus
 from ..permissions import STEP_ROLE
@@ -125,7 +126,8 @@ def home_cards(user) -> list[dict]:
             "style": "success",
         }
     )
-    return cards
+    # Later apps' cards: deadline alerts (reports), ...
+    return cards + lifecycle.home_cards_of(user)
 
 
 @login_required

@@ -1,6 +1,11 @@
 """Demo data for `make run` (DESIGN §8): one user per role, customers, contracts, products and
 orders in every state of the lifecycle, built through the real order services.
 
+The orders app never imports fulfillment (DESIGN §1), so each demo order is taken here only up
+to the general manager's final approval: that approval reserves stock and issues production
+instructions, so it happens once the demo stock is in. `seed_stock` (fulfillment) receives the
+stock and takes the rest of each path (`fulfillment_part`) through the fulfillment services.
+
 Idempotent: everything is found again by a natural key (username, credit code, contract number,
 product code, and for orders the marker "demo:<key>" in the remarks), so a second run creates
 nothing. An order found half-way along its path (an earlier run was interrupted) is driven on
@@ -46,6 +51,9 @@ USERS = (
     DemoUser("warehouse", Role.WAREHOUSE, "孙", "丽"),
     DemoUser("admin", Role.ADMIN, "系统", "管理员", staff=True),
 )
+
+
+USERNAMES = tuple(u.username for u in USERS)
 
 
 # --- customers and contracts -----------------------------------------------------------------
@@ -259,7 +267,24 @@ def _steps():
         "finish_production": Step(
             "finish_production", S.IN_PRODUCTION, "production", "质检合格入库"
         ),
+        "report_progress": Step(
+            "report_progress", S.IN_PRODUCTION, "production", "阀体机加工完成，进入装配"
+        ),
         "mark_ready": Step("mark_ready", S.APPROVED, "warehouse", "库存现货，已备货"),
+        # A risk-shipment request (风险发货申请) left waiting for finance.
+        "request_risk": Step(
+            "request_risk",
+            S.APPROVED,
+            "owner",
+            "二期泵站项目月底试运行，客户已付30%预付款，申请生产完成后先发货，余款到货后支付。",
+        ),
+        # The same, approved by finance and then the general manager, so the order may ship.
+        "risk_approved": Step(
+            "risk_approved",
+            S.READY_TO_SHIP,
+            "owner",
+            "重点客户，历史回款良好；已付30%预付款，余款承诺到货后7日内付清。工期紧，申请先发货。",
+        ),
         "ship_part": Step("ship_part", S.READY_TO_SHIP, "warehouse", "首批发货"),
         "ship_all": Step("ship", S.READY_TO_SHIP, "warehouse", "整单发货"),
         "ship_rest": Step("ship", S.PARTIALLY_SHIPPED, "warehouse", "余量发货"),
@@ -269,6 +294,19 @@ def _steps():
 
 
 APPROVED_PATH = ("submit", "head_approves", "finance_approves", "gm_approves")
+# The final approval reserves stock and issues production instructions (fulfillment): seed_demo
+# stops before it, seed_stock takes it and everything after it.
+HANDOVER_STEP = "gm_approves"
+
+
+def orders_part(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The steps seed_demo takes: everything before the final approval."""
+    return path[: path.index(HANDOVER_STEP)] if HANDOVER_STEP in path else path
+
+
+def fulfillment_part(path: tuple[str, ...]) -> tuple[str, ...]:
+    """The steps seed_stock takes: the final approval and everything after it."""
+    return path[path.index(HANDOVER_STEP) :] if HANDOVER_STEP in path else ()
 
 
 @dataclass(frozen=True)
@@ -298,18 +336,24 @@ ORDERS = (
               ("submit", "head_approves", "finance_rejects")),
     DemoOrder("cancelled", "haitong", (("BP-ISW50-160", "12"),), 5, ("submit", "owner_cancels"),
               extra={"order_type": "export", "delivery_method": "truckload"}),
-    DemoOrder("approved", "hengli", (("BP-IS80-65-160", "6"), ("FM-D341X-16-200", "12")), 6,
-              APPROVED_PATH, contract="XS-HT-2026-0018"),
+    # The make-to-order electric ball valves need a production instruction: the order stays
+    # approved, and its rep has asked to ship before the balance is paid (waiting for finance).
+    DemoOrder("approved", "hengli", (("BP-IS80-65-160", "6"), ("FM-D341X-16-200", "12"),
+                                     ("FM-Q941F-25-150", "2")), 6,
+              (*APPROVED_PATH, "request_risk"), contract="XS-HT-2026-0018"),
     DemoOrder("in-production", "yuehai", (("FM-Q941F-25-150", "8"), ("FM-D341X-16-200", "16")),
-              10, (*APPROVED_PATH, "start_production"), contract="XS-HT-2026-0023"),
+              10, (*APPROVED_PATH, "start_production", "report_progress"),
+              contract="XS-HT-2026-0023"),
     DemoOrder("ready-to-ship", "suyuan", (("BP-ZW80-65-25", "3"), ("BP-CDL4-10", "2")), 20,
               (*APPROVED_PATH, "start_production", "finish_production")),
+    # Stock covers these: the approval itself makes them ready to ship (mark_ready is a no-op).
     DemoOrder("partially-shipped", "chuanneng", (("DJ-YE3-160M-4", "6"), ("BP-ISW50-160", "4")),
               12, (*APPROVED_PATH, "mark_ready", "ship_part")),
     DemoOrder("shipped", "lubei", (("FM-J41W-25P-50", "40"), ("FM-Z41H-16C-100", "6")), 15,
-              (*APPROVED_PATH, "mark_ready", "ship_all")),
+              (*APPROVED_PATH, "mark_ready", "ship_all"), extra={"delivery_method": "express"}),
+    # A prepayment customer ships on an approved risk-shipment request.
     DemoOrder("delivered", "hengli", (("BP-CDL4-10", "4"), ("BP-ISW50-160", "6")), 25,
-              (*APPROVED_PATH, "mark_ready", "ship_all", "confirm_delivery"),
+              (*APPROVED_PATH, "mark_ready", "risk_approved", "ship_all", "confirm_delivery"),
               contract="XS-HT-2026-0018"),
     DemoOrder("settled", "yuehai", (("BP-ZW80-65-25", "4"), ("DJ-YE3-160M-4", "2")), 40,
               (*APPROVED_PATH, "start_production", "finish_production", "ship_part",
@@ -317,7 +361,39 @@ ORDERS = (
     DemoOrder("draft-rep2", "yuehai", (("FM-Q941F-25-150", "2"),), 0),
     DemoOrder("sales-review-urgent", "lubei", (("BP-IS80-65-160", "2"),), 0, ("submit",),
               extra={"order_type": "urgent", "priority": "urgent"}),
+    # Ready to ship, but the shipping gate blocks it: prepayment not received, no request.
+    DemoOrder("blocked", "haitong", (("FM-Z41H-16C-100", "20"), ("FM-J41W-25P-50", "30")), 8,
+              APPROVED_PATH, extra={"order_type": "export", "delivery_method": "truckload"}),
 )  # fmt: skip
+
+
+def take_order_step(order, step: Step, users: dict):
+    """Take `step` on `order` through the orders service of that transition. A review step whose
+    automatic check fails is approved with a recorded override reason, as a real approver would."""
+    from core.errors import ValidationFailed
+    from orders import services
+
+    actor = order.owner if step.actor == "owner" else users[step.actor]
+    service = services.TRANSITION_SERVICES[step.name]
+    if step.name != "approve":
+        return service(order=order, actor=actor, comment=step.comment)
+    try:
+        return service(order=order, actor=actor, comment=step.comment)
+    except ValidationFailed as exc:
+        if "override_reason" not in exc.fields:
+            raise
+        return service(
+            order=order,
+            actor=actor,
+            comment=step.comment,
+            override_reason="客户已书面确认，同意例外处理",
+        )
+
+
+def demo_users() -> dict:
+    """The demo users by username (created by seed_demo)."""
+    found = {u.username: u for u in get_user_model().objects.filter(username__in=USERNAMES)}
+    return found if len(found) == len(USERNAMES) else {}
 
 
 class Command(BaseCommand):
@@ -509,10 +585,10 @@ class Command(BaseCommand):
                 if order is None:
                     order = self._order_create(demo, users, customers, contracts, products)
                     created.append(demo.key)
-                for step_key in demo.path:
+                for step_key in orders_part(demo.path):
                     step = steps[step_key]
                     if order.status == step.source:
-                        order = self._take_step(order, step, users)
+                        order = take_order_step(order, step, users)
         return created
 
     def _order_create(self, demo: DemoOrder, users, customers, contracts, products):
@@ -535,33 +611,6 @@ class Command(BaseCommand):
             remarks=f"{ORDER_MARKER}{demo.key}",
             **demo.extra,
         )
-
-    def _take_step(self, order, step: Step, users):
-        from core.errors import ValidationFailed
-        from orders import services
-
-        actor = order.owner if step.actor == "owner" else users[step.actor]
-        if step.name == "ship_part":
-            first = order.lines.order_by("sequence").first()
-            half = max(Decimal("1"), (first.quantity / 2).to_integral_value())
-            return services.order_ship(
-                order=order, actor=actor, quantities={first.pk: half}, comment=step.comment
-            )
-        service = services.TRANSITION_SERVICES[step.name]
-        if step.name != "approve":
-            return service(order=order, actor=actor, comment=step.comment)
-        try:
-            return service(order=order, actor=actor, comment=step.comment)
-        except ValidationFailed as exc:
-            if "override_reason" not in exc.fields:
-                raise
-            # A failed automatic check: the demo approver decides with a recorded reason.
-            return service(
-                order=order,
-                actor=actor,
-                comment=step.comment,
-                override_reason="客户已书面确认，同意例外处理",
-            )
 
     # --- summary ----------------------------------------------------------------------------------
     def _report(self, password: str, created_orders: list) -> None:

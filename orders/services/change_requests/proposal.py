@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from core.errors import ValidationFailed
-from core.money import ZERO, money, price, quantity
+from core.money import ZERO, format_quantity, money, price, quantity
 
 from ...enums import ChangeCategory, DeliveryMethod, InvoiceType, OrderStatus
 from ...models import Order, OrderLine, Product
@@ -195,7 +195,7 @@ def _price(order: Order, existing: dict, rows: list[dict], errors: dict) -> list
             if line.quantity < previous.shipped_quantity:
                 errors[f"lines.{index}.quantity"] = [
                     _("%(shipped)s %(unit)s of this line have shipped already.")
-                    % {"shipped": previous.shipped_quantity.normalize(), "unit": previous.unit}
+                    % {"shipped": format_quantity(previous.shipped_quantity), "unit": previous.unit}
                 ]
         priced.append(line)
     kept = {row["id"] for row in rows}

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -15,13 +15,7 @@ from orders.selectors import order_get
 from ..models import StockItem, Warehouse
 from ..selectors import may_view_stock, order_line_reservations, stock_list
 from ..services import stock_receive
-
-ERRORS = {
-    400: OpenApiResponse(description=_("validation_error: extra.fields names each bad field")),
-    401: OpenApiResponse(description=_("Not signed in")),
-    403: OpenApiResponse(description=_("permission_denied")),
-    404: OpenApiResponse(description=_("not_found")),
-}
+from .common import ERRORS
 
 
 class StockItemSerializer(serializers.ModelSerializer):

@@ -1,0 +1,1 @@
+"""Finance pages: home, invoices, receipts and allocations, receivables, the order-page section."""
