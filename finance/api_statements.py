@@ -15,13 +15,21 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contracts.models import Customer
 
-from .api.common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, FinanceAccess, enum_field
+from .api.common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    FinanceAccess,
+    FinanceListApi,
+    enum_field,
+    list_schema,
+    parse,
+)
 from .enums import StatementStatus
 from .exports.jobs import XLSX_TYPE
 from .exports.statement_xlsx import write_statement_workbook
@@ -114,35 +122,22 @@ def _detail(request, statement_id, code=status.HTTP_200_OK) -> Response:
     return Response(StatementDetailSerializer(statement).data, status=code)
 
 
-class StatementListCreateApi(generics.ListAPIView):
+@list_schema(StatementFilterSerializer, StatementSerializer)
+class StatementListCreateApi(FinanceListApi):
     """Statements visible to the user, newest period first; POST issues one (finance)."""
 
     serializer_class = StatementSerializer
-    permission_classes = [FinanceAccess]
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Statement.objects.none()
-        filters = StatementFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return statement_list(user=self.request.user, filters=filters.validated_data)
-
-    @extend_schema(
-        parameters=[StatementFilterSerializer],
-        responses={200: StatementSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_serializer = StatementFilterSerializer
+    model = Statement
+    select = staticmethod(statement_list)
 
     @extend_schema(
         request=StatementCreateSerializer,
         responses={201: StatementDetailSerializer, **WRITE_ERRORS},
     )
     def post(self, request):
-        data = StatementCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        statement = statement_issue(actor=request.user, **data.validated_data)
+        data = parse(StatementCreateSerializer, request.data)
+        statement = statement_issue(actor=request.user, **data)
         return _detail(request, statement.pk, status.HTTP_201_CREATED)
 
 
@@ -165,9 +160,8 @@ class StatementResponseApi(APIView):
     )
     def post(self, request, pk: int):
         statement = statement_get(user=request.user, statement_id=pk)
-        data = StatementResponseSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        statement_respond(statement=statement, actor=request.user, **data.validated_data)
+        data = parse(StatementResponseSerializer, request.data)
+        statement_respond(statement=statement, actor=request.user, **data)
         return _detail(request, pk)
 
 

@@ -1,6 +1,24 @@
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
+from orders.enums import OrderStatus as S
+
+# Orders the customer has a commitment on: approved, and neither cancelled nor rejected. The
+# finance section of the order page, statements and exports cover these.
+APPROVED_STATES = (
+    S.APPROVED,
+    S.IN_PRODUCTION,
+    S.READY_TO_SHIP,
+    S.PARTIALLY_SHIPPED,
+    S.SHIPPED,
+    S.DELIVERED,
+    S.SETTLED,
+    S.ARCHIVED,
+    S.ON_HOLD,
+)
+# Money may still be allocated to these: settled and archived orders are locked.
+ALLOCATABLE_STATES = tuple(s for s in APPROVED_STATES if s not in (S.SETTLED, S.ARCHIVED))
+
 
 class InvoiceKind(TextChoices):
     NORMAL = "normal", _("Invoice")

@@ -20,11 +20,10 @@ from core.templatetags.ui import qty
 from orders.enums import InvoiceType
 from orders.models import Order
 
-from .enums import InvoiceKind, ReceiptMethod
+from .enums import ALLOCATABLE_STATES, InvoiceKind, ReceiptMethod
 from .models import Allocation, Invoice
 from .permissions import sees_all_figures
 from .services.invoices import FAPIAO_NUMBER
-from .services.payments import ALLOCATABLE_STATES
 
 DATE_FORMATS = ["%Y-%m-%d"]
 QTY_PREFIX = "qty_"
@@ -143,6 +142,42 @@ class LineQuantitiesMixin:
             return f"{QTY_PREFIX}{rest}"
         return key if key in self.fields else None
 
+    def add_quantity_field(self, pk: int, field: forms.Field, css_class: str) -> None:
+        field.widget.attrs["class"] += f" {css_class} w-auto d-inline-block"
+        field.widget.attrs["size"] = 9
+        self.fields[f"{QTY_PREFIX}{pk}"] = field
+
+
+def fapiao_field(label) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=20,
+        help_text=_("8 digits, or 20 for a digital fapiao (全电发票)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class FapiaoMixin:
+    """The fapiao number and issue date of an invoice or a credit note. The service checks them
+    too; here so that every problem shows in one round."""
+
+    document_field_names: tuple[str, ...]  # shown under the lines, in this order
+
+    @property
+    def document_fields(self) -> list:
+        return [self[name] for name in self.document_field_names]
+
+    def clean_issue_date(self):
+        return not_in_future(
+            self.cleaned_data["issue_date"], _("The issue date cannot be in the future.")
+        )
+
+    def clean_fapiao_number(self):
+        value = self.cleaned_data["fapiao_number"].strip()
+        if not FAPIAO_NUMBER.match(value):
+            raise forms.ValidationError(FAPIAO_MESSAGE)
+        return value
+
 
 # --- filters -------------------------------------------------------------------------------------
 class FilterForm(BootstrapMixin, forms.Form):
@@ -207,16 +242,12 @@ class ReceivablesFilterForm(BootstrapMixin, forms.Form):
 
 
 # --- invoices ------------------------------------------------------------------------------------
-class InvoiceIssueForm(LineQuantitiesMixin, BootstrapMixin, forms.Form):
+class InvoiceIssueForm(FapiaoMixin, LineQuantitiesMixin, BootstrapMixin, forms.Form):
     """Finance issues an invoice for the quantities typed per line (prefilled with what may still
     be invoiced; blank or 0 = not on this invoice)."""
 
-    fapiao_number = forms.CharField(
-        label=_("Fapiao number"),
-        max_length=20,
-        help_text=_("8 digits, or 20 for a digital fapiao (全电发票)."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    fapiao_number = fapiao_field(_("Fapiao number"))
+    document_field_names = ("fapiao_number", "invoice_type", "issue_date", "remarks")
     invoice_type = forms.ChoiceField(label=_("Invoice type"), choices=InvoiceType.choices)
     issue_date = date_field(_("Issue date"))
     remarks = forms.CharField(label=_("Remarks"), required=False, widget=forms.Textarea)
@@ -232,25 +263,11 @@ class InvoiceIssueForm(LineQuantitiesMixin, BootstrapMixin, forms.Form):
         for pk, left in open_qty.items():
             field = quantity_field(label=_("Invoice now"), initial=qty(left))
             field.widget.attrs["data-open"] = qty(left)
-            field.widget.attrs["class"] += " invoice-qty w-auto d-inline-block"
-            field.widget.attrs["size"] = 9
-            self.fields[f"{QTY_PREFIX}{pk}"] = field
+            self.add_quantity_field(pk, field, "invoice-qty")
         self.style_widgets()
         for name in ("fapiao_number", "invoice_type", "issue_date"):
             self.fields[name].col = "col-sm-6 col-lg-4"
         self.fields["remarks"].col = "col-12"
-
-    def clean_issue_date(self):
-        return not_in_future(
-            self.cleaned_data["issue_date"], _("The issue date cannot be in the future.")
-        )
-
-    def clean_fapiao_number(self):
-        # The service checks this too; here so that every problem shows in one round.
-        value = self.cleaned_data["fapiao_number"].strip()
-        if not FAPIAO_NUMBER.match(value):
-            raise forms.ValidationError(FAPIAO_MESSAGE)
-        return value
 
     def clean(self):
         cleaned = super().clean()
@@ -270,18 +287,14 @@ class InvoiceIssueForm(LineQuantitiesMixin, BootstrapMixin, forms.Form):
         return cleaned
 
 
-class CreditNoteForm(LineQuantitiesMixin, BootstrapMixin, forms.Form):
+class CreditNoteForm(FapiaoMixin, LineQuantitiesMixin, BootstrapMixin, forms.Form):
     """A red-letter credit note: quantities per invoice line, or the whole invoice."""
 
     reverse_all = forms.BooleanField(
         label=_("Reverse everything that is left of the invoice"), required=False
     )
-    fapiao_number = forms.CharField(
-        label=_("Fapiao number of the credit note"),
-        max_length=20,
-        help_text=_("8 digits, or 20 for a digital fapiao (全电发票)."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    fapiao_number = fapiao_field(_("Fapiao number of the credit note"))
+    document_field_names = ("fapiao_number", "issue_date", "reason")
     issue_date = date_field(_("Issue date"))
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
@@ -290,27 +303,13 @@ class CreditNoteForm(LineQuantitiesMixin, BootstrapMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.line_ids = list(line_ids)
         for pk in self.line_ids:
-            field = quantity_field(label=_("Reverse"))
-            field.widget.attrs["class"] += " credit-qty w-auto d-inline-block"
-            field.widget.attrs["size"] = 9
-            self.fields[f"{QTY_PREFIX}{pk}"] = field
+            self.add_quantity_field(pk, quantity_field(label=_("Reverse")), "credit-qty")
         self.fields["reason"].error_messages["required"] = _("Give a reason.")
         self.style_widgets()
         self.fields["reverse_all"].col = "col-12"
         for name in ("fapiao_number", "issue_date"):
             self.fields[name].col = "col-sm-6 col-lg-4"
         self.fields["reason"].col = "col-12"
-
-    def clean_issue_date(self):
-        return not_in_future(
-            self.cleaned_data["issue_date"], _("The issue date cannot be in the future.")
-        )
-
-    def clean_fapiao_number(self):
-        value = self.cleaned_data["fapiao_number"].strip()
-        if not FAPIAO_NUMBER.match(value):
-            raise forms.ValidationError(FAPIAO_MESSAGE)
-        return value
 
     def service_quantities(self) -> dict[int, Decimal] | None:
         if self.cleaned_data.get("reverse_all"):

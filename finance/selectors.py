@@ -24,27 +24,38 @@ from .permissions import sees_all_figures
 DSO_DAYS = 90
 
 
-def _scope(queryset: QuerySet, user, customer_field: str = "customer") -> QuerySet:
+def scoped(queryset: QuerySet, user, customer_field: str = "customer") -> QuerySet:
+    """All of it for those who see all figures; else what belongs to the customers the user
+    manages."""
     if sees_all_figures(user):
         return queryset
     return queryset.filter(**{f"{customer_field}__account_manager": user})
+
+
+def narrowed(queryset: QuerySet, filters: dict, lookups: dict[str, str]) -> QuerySet:
+    """Each filter given a value narrows the queryset by its lookup, e.g. customer_id."""
+    for key, lookup in lookups.items():
+        if filters.get(key):
+            queryset = queryset.filter(**{lookup: filters[key]})
+    return queryset
 
 
 def invoice_list(*, user, filters: dict | None = None) -> QuerySet[Invoice]:
     """Filters: customer, order, kind, date_from, date_to (issue date), open (unpaid only),
     overdue (unpaid past due), q (fapiao/number/order number)."""
     filters = filters or {}
-    qs = _scope(Invoice.objects.select_related("order", "customer"), user)
-    if filters.get("customer"):
-        qs = qs.filter(customer_id=filters["customer"])
-    if filters.get("order"):
-        qs = qs.filter(order_id=filters["order"])
-    if filters.get("kind"):
-        qs = qs.filter(kind=filters["kind"])
-    if filters.get("date_from"):
-        qs = qs.filter(issue_date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(issue_date__lte=filters["date_to"])
+    qs = scoped(Invoice.objects.select_related("order", "customer"), user)
+    qs = narrowed(
+        qs,
+        filters,
+        {
+            "customer": "customer_id",
+            "order": "order_id",
+            "kind": "kind",
+            "date_from": "issue_date__gte",
+            "date_to": "issue_date__lte",
+        },
+    )
     if filters.get("open") or filters.get("overdue"):
         qs = qs.filter(kind=InvoiceKind.NORMAL, allocated__lt=F("total") + F("credited"))
     if filters.get("overdue"):
@@ -63,16 +74,14 @@ def invoice_get(*, user, invoice_id) -> Invoice:
     return invoice
 
 
+RECEIVED_IN_PERIOD = {"date_from": "received_on__gte", "date_to": "received_on__lte"}
+
+
 def receipt_list(*, user, filters: dict | None = None) -> QuerySet[Receipt]:
     """Filters: customer, date_from, date_to, unallocated (money left), q (number/payer/ref)."""
     filters = filters or {}
-    qs = _scope(Receipt.objects.select_related("customer"), user)
-    if filters.get("customer"):
-        qs = qs.filter(customer_id=filters["customer"])
-    if filters.get("date_from"):
-        qs = qs.filter(received_on__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(received_on__lte=filters["date_to"])
+    qs = scoped(Receipt.objects.select_related("customer"), user)
+    qs = narrowed(qs, filters, {"customer": "customer_id", **RECEIVED_IN_PERIOD})
     if filters.get("unallocated"):
         qs = qs.filter(allocated__lt=F("amount"))
     if q := (filters.get("q") or "").strip():
@@ -91,12 +100,10 @@ def receipt_get(*, user, receipt_id) -> Receipt:
 
 def allocation_list(*, user, filters: dict | None = None) -> QuerySet[Allocation]:
     filters = filters or {}
-    qs = _scope(
+    qs = scoped(
         Allocation.objects.select_related("receipt", "order", "invoice"), user, "order__customer"
     )
-    for key in ("receipt", "order", "invoice"):
-        if filters.get(key):
-            qs = qs.filter(**{f"{key}_id": filters[key]})
+    qs = narrowed(qs, filters, {key: f"{key}_id" for key in ("receipt", "order", "invoice")})
     if not filters.get("include_reversed"):
         qs = qs.filter(reversed_at__isnull=True)
     return qs.order_by("created_at", "id")
@@ -139,7 +146,7 @@ def receivables_queryset(*, user, as_of: dt.date | None = None, filters: dict | 
     as_of = as_of or timezone.localdate()
     filters = filters or {}
     # An invoice issued after `as_of` was not yet receivable then (payments are as recorded).
-    qs = _scope(
+    qs = scoped(
         Invoice.objects.filter(kind=InvoiceKind.NORMAL, issue_date__lte=as_of).exclude(
             allocated=F("total") + F("credited")
         ),
@@ -174,7 +181,7 @@ def receivables_summary(*, user, as_of: dt.date | None = None, filters: dict | N
     DSO: DSO = open receivables ÷ net invoiced over the last 90 days × 90."""
     as_of = as_of or timezone.localdate()
     filters = filters or {}
-    base = _scope(Invoice.objects.all(), user)
+    base = scoped(Invoice.objects.all(), user)
     if filters.get("customer"):
         base = base.filter(customer_id=filters["customer"])
     if filters.get("region"):

@@ -30,26 +30,15 @@ from django.db.models.functions import Cast, Coalesce
 from contracts.models import Customer
 from core.errors import NotFound
 from core.money import ZERO, amount_in_words, money
-from orders.enums import OrderStatus, OrderTransition
+from orders.enums import OrderTransition
 from orders.models import Order, OrderEvent, OrderLine
 
 from .balances import line_value
+from .enums import APPROVED_STATES
 from .models import Invoice, Receipt, Statement
 from .permissions import sees_all_figures
+from .selectors import narrowed, scoped
 
-S = OrderStatus
-# Orders the customer has a commitment on: approved, and neither cancelled nor rejected.
-APPROVED_STATES = (
-    S.APPROVED,
-    S.IN_PRODUCTION,
-    S.READY_TO_SHIP,
-    S.PARTIALLY_SHIPPED,
-    S.SHIPPED,
-    S.DELIVERED,
-    S.SETTLED,
-    S.ARCHIVED,
-    S.ON_HOLD,
-)
 SNAPSHOT_VERSION = 1
 
 # Keys of the snapshot holding money (kept as strings in JSON) and dates (ISO strings).
@@ -299,13 +288,8 @@ def statement_list(*, user, filters: dict | None = None) -> QuerySet[Statement]:
     """Statements visible to the user: everyone with finance access sees all, a sales rep
     those of the customers they manage. Filters: customer, status, q (number or customer)."""
     filters = filters or {}
-    qs = Statement.objects.select_related("customer", "created_by")
-    if not sees_all_figures(user):
-        qs = qs.filter(customer__account_manager=user)
-    if filters.get("customer"):
-        qs = qs.filter(customer_id=filters["customer"])
-    if filters.get("status"):
-        qs = qs.filter(status=filters["status"])
+    qs = scoped(Statement.objects.select_related("customer", "created_by"), user)
+    qs = narrowed(qs, filters, {"customer": "customer_id", "status": "status"})
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(Q(number__icontains=q) | Q(customer__name__icontains=q))
     return qs.order_by("-date_to", "-id")

@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.errors import ApplicationError
-from core.web import apply_service_errors, found_or_404, paginate
+from core.web import apply_service_errors, found_or_404
 from orders.enums import OrderStatus
 
 from .enums import InvoiceKind, ReceiptMethod, StatementStatus
 from .exports.statement_xlsx import write_statement_workbook
+from .forms import date_field
 from .permissions import may_write_finance
 from .services.statements import statement_issue, statement_period_errors, statement_respond
 from .statements import (
@@ -30,9 +31,7 @@ from .statements import (
     statement_list,
     statement_snapshot,
 )
-from .views.common import finance_page, finance_writer_page
-
-DATE_INPUT = {"type": "date"}
+from .views.common import finance_page, finance_writer_page, list_page
 
 
 def labelled(contents: dict) -> dict:
@@ -87,18 +86,8 @@ class StatementForm(forms.Form):
         queryset=None,
         error_messages={"invalid_choice": gettext_lazy("Choose a customer from the list.")},
     )
-    date_from = forms.DateField(
-        label=gettext_lazy("From"),
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"),
-        error_messages={"invalid": gettext_lazy("Enter the date as YYYY-MM-DD.")},
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("To"),
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs=DATE_INPUT, format="%Y-%m-%d"),
-        error_messages={"invalid": gettext_lazy("Enter the date as YYYY-MM-DD.")},
-    )
+    date_from = date_field(gettext_lazy("From"))
+    date_to = date_field(gettext_lazy("To"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,17 +130,13 @@ class StatementResponseForm(forms.Form):
 def statement_list_view(request):
     form = StatementFilterForm(request.GET or None)
     filters = form.filters() if request.GET else {}
-    page = paginate(request, statement_list(user=request.user, filters=filters))
-    return render(
+    return list_page(
         request,
         "finance/statement_list.html",
-        {
-            "form": form,
-            "page": page,
-            "statements": page.object_list,
-            "filtered": any(filters.values()) if filters else False,
-            "may_write": may_write_finance(request.user),
-        },
+        form=form,
+        rows=statement_list(user=request.user, filters=filters),
+        name="statements",
+        filtered=any(filters.values()) if filters else False,
     )
 
 

@@ -77,8 +77,10 @@ class StockItemAdmin(admin.ModelAdmin):
         return [*self.readonly_fields, "product", "warehouse"] if obj else self.readonly_fields
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
+class NoWritesMixin:
+    """Nobody adds, changes or deletes these in the admin: the services write them."""
+
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -86,6 +88,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(StockReservation)
@@ -104,7 +110,7 @@ class StockMovementAdmin(ReadOnlyAdmin):
     search_fields = ["reference", "stock_item__product__code"]
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(NoWritesMixin, admin.TabularInline):
     """Rows written by the services, shown with their parent."""
 
     extra = 0
@@ -112,15 +118,6 @@ class ReadOnlyInline(admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NoAddAdmin(admin.ModelAdmin):
@@ -225,7 +222,7 @@ class ShipmentLineInline(ReadOnlyInline):
         return obj.order_line.unit
 
 
-class DeliveryReceiptInline(admin.StackedInline):
+class DeliveryReceiptInline(NoWritesMixin, admin.StackedInline):
     model = DeliveryReceipt
     extra = 0
     can_delete = False
@@ -244,15 +241,6 @@ class DeliveryReceiptInline(admin.StackedInline):
         "uploaded_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("signed receipt"))
     def download(self, obj: DeliveryReceipt) -> str:

@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdmin
+
 from .enums import RuleCode
 from .models import Alert, CustomerFeedback, DeadlineRule, TrackingReport
 from .services.alerts import AUDIENCE_NAMES, STEP, STEP_RULES, audience_label, rule_summary
@@ -101,17 +103,6 @@ class DeadlineRuleAdmin(admin.ModelAdmin):
         return rule_summary(rule) if rule.pk else ""
 
     def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

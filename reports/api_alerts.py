@@ -11,7 +11,7 @@ from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
 from core.templatetags.ui import person
-from fulfillment.api.common import CONFLICT, ERRORS, enum_field, parse
+from fulfillment.api.common import CONFLICT, ERRORS, READ_ERRORS, enum_field, parse
 from orders.selectors import order_get
 
 from .enums import AlertStatus, FeedbackRating, OffsetUnit, RuleCode
@@ -25,8 +25,6 @@ from .services.alerts import (
     rule_summary,
 )
 from .services.feedback import feedback_record
-
-READ_ERRORS = {401: ERRORS[401], 404: ERRORS[404]}
 
 
 class AlertSerializer(serializers.ModelSerializer):

@@ -15,13 +15,17 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import NotFound
 from core.templatetags.ui import person
 
 from .enums import ReportKind
 from .models import TrackingReport
 from .services.generate import report_generate
-from .tracking.selectors import tracking_report_get, tracking_report_list
+from .tracking.selectors import (
+    attachment_name,
+    tracking_report_file_open,
+    tracking_report_get,
+    tracking_report_list,
+)
 
 ERRORS = {
     401: OpenApiResponse(description=_("Not signed in")),
@@ -122,14 +126,8 @@ class ReportXlsxApi(APIView):
     )
     def get(self, request, pk: int):
         report = tracking_report_get(user=request.user, report_id=pk)
-        if not report.file:
-            raise NotFound(_("This report has no xlsx file."))
-        try:
-            handle = report.file.open("rb")
-        except FileNotFoundError as exc:
-            raise NotFound(_("The file is missing from storage.")) from exc
-        name = f"{report.kind}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.xlsx"
-        return FileResponse(handle, as_attachment=True, filename=name)
+        handle = tracking_report_file_open(report=report)
+        return FileResponse(handle, as_attachment=True, filename=attachment_name(report, "xlsx"))
 
 
 class ReportGenerateInputSerializer(serializers.Serializer):

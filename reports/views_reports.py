@@ -13,7 +13,7 @@ import os
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,9 +27,11 @@ from .enums import ReportKind
 from .services.generate import report_generate
 from .tracking.render import body_context
 from .tracking.selectors import (
+    attachment_name,
     may_generate_report,
     may_regenerate_report,
     may_view_reports,
+    tracking_report_file_open,
     tracking_report_get,
     tracking_report_list,
 )
@@ -130,22 +132,13 @@ def tracking_detail_view(request, pk: int):
     return render(request, "reports/tracking_detail.html", context)
 
 
-def _attachment_name(report, extension: str) -> str:
-    return f"{report.kind}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.{extension}"
-
-
 @login_required
 @require_GET
 def tracking_xlsx_view(request, pk: int):
     forbid_unless(may_view_reports(request.user))
     report = found_or_404(tracking_report_get, user=request.user, report_id=pk)
-    if not report.file:
-        raise Http404(_("This report has no xlsx file."))
-    try:
-        handle = report.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(_("The file is missing from storage.")) from exc
-    name = _attachment_name(report, os.path.splitext(report.file.name)[1].lstrip(".") or "xlsx")
+    handle = found_or_404(tracking_report_file_open, report=report)
+    name = attachment_name(report, os.path.splitext(report.file.name)[1].lstrip(".") or "xlsx")
     return FileResponse(handle, as_attachment=True, filename=name)
 
 
@@ -157,5 +150,5 @@ def tracking_html_view(request, pk: int):
     forbid_unless(may_view_reports(request.user))
     report = found_or_404(tracking_report_get, user=request.user, report_id=pk)
     response = HttpResponse(report.html, content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_attachment_name(report, "html")}"'
+    response["Content-Disposition"] = f'attachment; filename="{attachment_name(report, "html")}"'
     return response

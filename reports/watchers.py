@@ -106,6 +106,17 @@ def _latest_day(rule: DeadlineRule, today: dt.date) -> dt.date:
     return add_working_days(today, -n) + dt.timedelta(days=7)
 
 
+def _keyed(prefix: str, rows) -> list[Row]:
+    """(order id, item id, anchor) to rows of an item an order may have several of (change
+    requests, shipments, invoices): the key tells the alerts of one order apart."""
+    return [(order_id, f"{prefix}{pk}", anchor) for order_id, pk, anchor in rows]
+
+
+def _per_order(rows) -> list[Row]:
+    """(order id, anchor) to rows of a rule that watches the order itself: one alert, no key."""
+    return [(pk, "", anchor) for pk, anchor in rows]
+
+
 def _entered_current_status():
     return Subquery(
         OrderEvent.objects.filter(
@@ -132,7 +143,7 @@ def change_request(rule, now) -> Iterable[Row]:
     rows = ChangeRequest.objects.filter(
         status=ChangeRequestStatus.PENDING, created_at__lte=_latest_moment(rule, now)
     ).values_list("order_id", "pk", "created_at")
-    return [(order_id, f"cr{pk}", anchor) for order_id, pk, anchor in rows]
+    return _keyed("cr", rows)
 
 
 def production_instruction(rule, now) -> Iterable[Row]:
@@ -153,7 +164,7 @@ def production_instruction(rule, now) -> Iterable[Row]:
         .filter(needs_production, ~has_instruction)
         .values_list("pk", "approved_at")
     )
-    return [(pk, "", anchor) for pk, anchor in rows]
+    return _per_order(rows)
 
 
 def _promised(rule, now) -> list[Row]:
@@ -162,7 +173,7 @@ def _promised(rule, now) -> list[Row]:
         promised_date__isnull=False,
         promised_date__lte=_latest_day(rule, timezone.localdate(now)),
     ).values_list("pk", "promised_date")
-    return [(pk, "", day) for pk, day in rows]
+    return _per_order(rows)
 
 
 def follow_up(rule, now) -> Iterable[Row]:
@@ -178,7 +189,7 @@ def receipt_missing(rule, now) -> Iterable[Row]:
         status=ShipmentStatus.SHIPPED,
         shipped_on__lte=_latest_day(rule, timezone.localdate(now)),
     ).values_list("order_id", "pk", "shipped_on")
-    return [(order_id, f"sh{pk}", day) for order_id, pk, day in rows]
+    return _keyed("sh", rows)
 
 
 def customer_feedback(rule, now) -> Iterable[Row]:
@@ -198,7 +209,7 @@ def customer_feedback(rule, now) -> Iterable[Row]:
         .filter(anchor__lte=_latest_moment(rule, now), anchor__gte=now - FEEDBACK_WINDOW)
         .values_list("pk", "anchor")
     )
-    return [(pk, "", anchor) for pk, anchor in rows]
+    return _per_order(rows)
 
 
 def invoice_due(rule, now) -> Iterable[Row]:
@@ -234,7 +245,7 @@ def invoice_due(rule, now) -> Iterable[Row]:
         .filter(Exists(not_invoiced))
         .values_list("order_id", "pk", "created_at")
     )
-    return [(order_id, f"sh{pk}", anchor) for order_id, pk, anchor in rows]
+    return _keyed("sh", rows)
 
 
 def payment_overdue(rule, now) -> Iterable[Row]:
@@ -243,7 +254,7 @@ def payment_overdue(rule, now) -> Iterable[Row]:
         .filter(due_date__lte=_latest_day(rule, timezone.localdate(now)))
         .values_list("order_id", "pk", "due_date")
     )
-    return [(order_id, f"iv{pk}", day) for order_id, pk, day in rows]
+    return _keyed("iv", rows)
 
 
 WATCHERS: dict[str, Callable] = {

@@ -1,11 +1,18 @@
 """What the finance API modules share: who may call them, documented error responses, enum
 fields kept inline in the schema, input parsing."""
 
-from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
-from rest_framework import permissions, serializers
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.response import Response
 
+from core.api.fields import enum_field as core_enum_field
+from core.api.fields import inline_enum, is_schema_view, parse  # noqa: F401 (used by the api modules)
 from core.templatetags.ui import person
 
 from ..permissions import may_read_finance, may_write_finance
@@ -44,29 +51,8 @@ class FinanceAccess(permissions.BasePermission):
         return may_write_finance(request.user)
 
 
-def inline_enum(choices) -> dict:
-    """An enum kept inside its field's schema: a shared component named after the field
-    ("kind", "method") would collide with other apps' fields of the same name."""
-    pairs = [choice if isinstance(choice, tuple) else (choice, choice) for choice in choices]
-    description = format_lazy(
-        "\n".join(f"* `{value}` - {{}}" for value, _label in pairs),
-        *(label for _value, label in pairs),
-    )
-    return {
-        "allOf": [{"type": "string", "enum": [str(value) for value, _label in pairs]}],
-        "description": description,
-    }
-
-
 def enum_field(choices_class, **kwargs) -> serializers.ChoiceField:
-    """A ChoiceField over a TextChoices class, documented as an inline enum."""
-    choices = list(choices_class.choices)
-    if kwargs.get("allow_blank"):
-        choices.append(("", _("(blank)")))
-    field_class = extend_schema_field(inline_enum(choices))(
-        type(f"Finance{choices_class.__name__}Field", (serializers.ChoiceField,), {})
-    )
-    return field_class(choices=choices_class.choices, **kwargs)
+    return core_enum_field(choices_class, name_prefix="Finance", **kwargs)
 
 
 class PersonField(serializers.CharField):
@@ -87,11 +73,47 @@ def quantity_field(**kwargs) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=14, decimal_places=3, read_only=True, **kwargs)
 
 
-def parse(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+class PeriodFilterSerializer(serializers.Serializer):
+    """Filters with date_from and date_to: the end may not be before the start."""
+
+    def validate(self, data):
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise serializers.ValidationError(
+                {"date_to": [gettext("The end date is before the start date.")]}
+            )
+        return data
 
 
-def is_schema_view(view) -> bool:
-    return getattr(view, "swagger_fake_view", False)
+def answer(request, serializer_class, instance, code=status.HTTP_200_OK) -> Response:
+    """The record as the API shows it (links built for this request)."""
+    return Response(serializer_class(instance, context={"request": request}).data, status=code)
+
+
+class FinanceListApi(generics.ListAPIView):
+    """A list scoped to what the user may see: the query string is checked by
+    `filter_serializer` and handed to the selector `select(user=..., filters=...)`. Subclasses
+    document the GET with `list_schema`."""
+
+    permission_classes = [FinanceAccess]
+    filter_backends: list = []
+    filter_serializer: type[serializers.Serializer]
+    model: type  # its empty queryset while the schema is generated
+
+    def get_queryset(self):
+        if is_schema_view(self):
+            return self.model.objects.none()
+        filters = parse(self.filter_serializer, self.request.query_params)
+        return self.select(user=self.request.user, filters=filters)
+
+    def select(self, *, user, filters):
+        raise NotImplementedError
+
+
+def list_schema(filter_serializer, serializer):
+    """The GET of a FinanceListApi: its filters as parameters, the rows or a list error."""
+    return extend_schema_view(
+        get=extend_schema(
+            parameters=[filter_serializer],
+            responses={200: serializer(many=True), **LIST_ERRORS},
+        )
+    )

@@ -19,12 +19,15 @@ from ..models import Invoice
 from ..services.invoices import credit_note_issue, invoice_issue
 from . import selectors
 from .common import (
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     FinanceAccess,
+    FinanceListApi,
+    PeriodFilterSerializer,
+    answer,
     enum_field,
     is_schema_view,
+    list_schema,
     parse,
 )
 from .serializers import InvoiceDetailSerializer, InvoiceSerializer, OrderInvoiceableSerializer
@@ -45,7 +48,7 @@ INVOICE_ERRORS = {
 
 
 # --- input ----------------------------------------------------------------------------------------
-class InvoiceFilterSerializer(serializers.Serializer):
+class InvoiceFilterSerializer(PeriodFilterSerializer):
     q = serializers.CharField(
         required=False, allow_blank=True, help_text=gettext_lazy("Fapiao, IV or order number")
     )
@@ -58,13 +61,6 @@ class InvoiceFilterSerializer(serializers.Serializer):
     overdue = serializers.BooleanField(
         required=False, help_text=gettext_lazy("Unpaid invoices past their due date only")
     )
-
-    def validate(self, data):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise serializers.ValidationError(
-                {"date_to": [_("The end date is before the start date.")]}
-            )
-        return data
 
 
 def _no_line_twice(lines, key: str):
@@ -146,32 +142,19 @@ class CreditNoteInputSerializer(serializers.Serializer):
 
 def _invoice_response(request, invoice_id, code=status.HTTP_200_OK) -> Response:
     invoice = selectors.invoice_detail(user=request.user, invoice_id=invoice_id)
-    return Response(
-        InvoiceDetailSerializer(invoice, context={"request": request}).data, status=code
-    )
+    return answer(request, InvoiceDetailSerializer, invoice, code)
 
 
 # --- views ----------------------------------------------------------------------------------------
-class InvoiceListApi(generics.ListAPIView):
+@list_schema(InvoiceFilterSerializer, InvoiceSerializer)
+class InvoiceListApi(FinanceListApi):
     """Invoices and credit notes of the customers the user may see (a rep: their own), latest
     issue date first."""
 
     serializer_class = InvoiceSerializer
-    permission_classes = [FinanceAccess]
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return Invoice.objects.none()
-        filters = parse(InvoiceFilterSerializer, self.request.query_params)
-        return selectors.invoice_list(user=self.request.user, filters=filters)
-
-    @extend_schema(
-        parameters=[InvoiceFilterSerializer],
-        responses={200: InvoiceSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_serializer = InvoiceFilterSerializer
+    model = Invoice
+    select = staticmethod(selectors.invoice_list)
 
 
 class InvoiceDetailApi(APIView):

@@ -10,7 +10,7 @@ live in finance.services.payments.
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,12 +22,14 @@ from ..models import Allocation, Invoice, Receipt
 from ..services.payments import allocation_create, allocation_reverse, receipt_record
 from . import selectors
 from .common import (
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
     FinanceAccess,
+    FinanceListApi,
+    PeriodFilterSerializer,
+    answer,
     enum_field,
-    is_schema_view,
+    list_schema,
     parse,
 )
 from .serializers import AllocationSerializer, PaymentDetailSerializer, PaymentSerializer
@@ -46,7 +48,7 @@ ALLOCATION_ERRORS = {
 
 
 # --- input ----------------------------------------------------------------------------------------
-class PaymentFilterSerializer(serializers.Serializer):
+class PaymentFilterSerializer(PeriodFilterSerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -60,13 +62,6 @@ class PaymentFilterSerializer(serializers.Serializer):
     unallocated = serializers.BooleanField(
         required=False, help_text=gettext_lazy("Receipts with money left to allocate only")
     )
-
-    def validate(self, data):
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise serializers.ValidationError(
-                {"date_to": [_("The end date is before the start date.")]}
-            )
-        return data
 
 
 class AllocationFilterSerializer(serializers.Serializer):
@@ -136,39 +131,24 @@ class AllocationReverseInputSerializer(serializers.Serializer):
 
 def _payment_response(request, receipt_id, code=status.HTTP_200_OK) -> Response:
     receipt = selectors.receipt_detail(user=request.user, receipt_id=receipt_id)
-    return Response(
-        PaymentDetailSerializer(receipt, context={"request": request}).data, status=code
-    )
+    return answer(request, PaymentDetailSerializer, receipt, code)
 
 
 def _allocation_response(request, allocation_id, code=status.HTTP_200_OK) -> Response:
     allocation = selectors.allocation_get(user=request.user, allocation_id=allocation_id)
-    return Response(
-        AllocationSerializer(allocation, context={"request": request}).data, status=code
-    )
+    return answer(request, AllocationSerializer, allocation, code)
 
 
 # --- views ----------------------------------------------------------------------------------------
-class PaymentListCreateApi(generics.ListAPIView):
+@list_schema(PaymentFilterSerializer, PaymentSerializer)
+class PaymentListCreateApi(FinanceListApi):
     """GET: receipts of the customers the user may see (a rep: their own), latest first.
     POST: finance records a receipt, optionally allocated at once."""
 
     serializer_class = PaymentSerializer
-    permission_classes = [FinanceAccess]
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return Receipt.objects.none()
-        filters = parse(PaymentFilterSerializer, self.request.query_params)
-        return selectors.receipt_list(user=self.request.user, filters=filters)
-
-    @extend_schema(
-        parameters=[PaymentFilterSerializer],
-        responses={200: PaymentSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_serializer = PaymentFilterSerializer
+    model = Receipt
+    select = staticmethod(selectors.receipt_list)
 
     @extend_schema(
         request=PaymentInputSerializer,
@@ -206,27 +186,19 @@ class PaymentAllocationCreateApi(APIView):
         return _allocation_response(request, allocation.pk, status.HTTP_201_CREATED)
 
 
-class AllocationListApi(generics.ListAPIView):
+@list_schema(AllocationFilterSerializer, AllocationSerializer)
+class AllocationListApi(FinanceListApi):
     """Allocations on the orders of the customers the user may see, oldest first; reversed ones
     only with include_reversed."""
 
     serializer_class = AllocationSerializer
-    permission_classes = [FinanceAccess]
-    filter_backends: list = []
+    filter_serializer = AllocationFilterSerializer
+    model = Allocation
 
-    def get_queryset(self):
-        if is_schema_view(self):
-            return Allocation.objects.none()
-        filters = dict(parse(AllocationFilterSerializer, self.request.query_params))
+    def select(self, *, user, filters):
+        filters = dict(filters)
         filters["receipt"] = filters.pop("payment", None)
-        return selectors.allocation_list(user=self.request.user, filters=filters)
-
-    @extend_schema(
-        parameters=[AllocationFilterSerializer],
-        responses={200: AllocationSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        return selectors.allocation_list(user=user, filters=filters)
 
 
 class AllocationReverseApi(APIView):

@@ -12,6 +12,7 @@ from contracts.models import Customer
 from core.roles import Role
 from orders.enums import OrderStatus
 
+from ..forms import date_field
 from ..permissions import sees_all_figures
 from .rows import EXPORT_STATES
 
@@ -22,20 +23,8 @@ def _status_choices():
 
 class SettlementFilterForm(forms.Form):
     show_errors = True
-    date_from = forms.DateField(
-        label=_("Order date from"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")},
-    )
-    date_to = forms.DateField(
-        label=_("Order date to"),
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter the date as YYYY-MM-DD.")},
-    )
+    date_from = date_field(_("Order date from"), required=False)
+    date_to = date_field(_("Order date to"), required=False)
     customer = forms.ModelChoiceField(
         label=_("Customer"),
         queryset=Customer.objects.none(),

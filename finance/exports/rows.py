@@ -52,9 +52,10 @@ from core.money import ZERO
 from core.templatetags.ui import person
 from orders.models import Order, OrderLine
 
+from ..enums import APPROVED_STATES
 from ..models import Allocation, Invoice, InvoiceLine, Receipt
 from ..permissions import may_read_finance, sees_all_figures
-from ..statements import APPROVED_STATES
+from ..selectors import RECEIVED_IN_PERIOD, narrowed, scoped
 
 MONEY = DecimalField(max_digits=16, decimal_places=2)
 QTY = DecimalField(max_digits=14, decimal_places=3)
@@ -74,17 +75,17 @@ def settlement_orders(*, user, filters: dict) -> QuerySet[Order]:
     qs = Order.objects.filter(status__in=filters.get("status") or EXPORT_STATES)
     if not sees_all_figures(user):
         qs = qs.filter(owner=user)
-    if filters.get("date_from"):
-        qs = qs.filter(order_date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(order_date__lte=filters["date_to"])
-    if filters.get("customer"):
-        qs = qs.filter(customer_id=filters["customer"])
-    if filters.get("region"):
-        qs = qs.filter(customer__region=filters["region"])
-    if filters.get("salesperson"):
-        qs = qs.filter(owner_id=filters["salesperson"])
-    return qs
+    return narrowed(
+        qs,
+        filters,
+        {
+            "date_from": "order_date__gte",
+            "date_to": "order_date__lte",
+            "customer": "customer_id",
+            "region": "customer__region",
+            "salesperson": "owner_id",
+        },
+    )
 
 
 # --- SQL building blocks -------------------------------------------------------------------------
@@ -386,13 +387,8 @@ def settlement_receipts(*, user, filters: dict) -> QuerySet:
     """Receipts of the customers in the export, received in the period: amount, allocated
     and unallocated. A rep sees those of their own customers only."""
     customers = settlement_orders(user=user, filters=filters).values("customer_id")
-    qs = Receipt.objects.filter(customer_id__in=customers)
-    if not sees_all_figures(user):
-        qs = qs.filter(customer__account_manager=user)
-    if filters.get("date_from"):
-        qs = qs.filter(received_on__gte=filters["date_from"])
-    if filters.get("date_to"):
-        qs = qs.filter(received_on__lte=filters["date_to"])
+    qs = scoped(Receipt.objects.filter(customer_id__in=customers), user)
+    qs = narrowed(qs, filters, RECEIVED_IN_PERIOD)
     return qs.order_by("customer__name", "received_on", "id").values(
         "number",
         "customer__name",

@@ -25,20 +25,11 @@ from orders.events import order_event_record
 from orders.models import Order
 
 from ..balances import line_value, order_balance
-from ..enums import InvoiceKind, ReceiptMethod
+from ..enums import ALLOCATABLE_STATES, InvoiceKind, ReceiptMethod
 from ..models import Allocation, Invoice, Receipt
 from ..permissions import may_write_finance
 
 S = OrderStatus
-ALLOCATABLE_STATES = (
-    S.APPROVED,
-    S.IN_PRODUCTION,
-    S.READY_TO_SHIP,
-    S.PARTIALLY_SHIPPED,
-    S.SHIPPED,
-    S.DELIVERED,
-    S.ON_HOLD,
-)
 MAX_AMOUNT = Decimal("99999999999999.99")
 
 

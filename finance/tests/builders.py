@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from core.roles import Role
 from fulfillment.services import stock_receive
 from fulfillment.services.shipping import delivery_receipt_add, shipment_create
 from fulfillment.tests.conftest import approve_fully
@@ -18,6 +19,17 @@ from orders.tests.helpers import draft_order
 from tests.factories import CustomerFactory, ProductFactory
 
 _fapiao = itertools.count(10000001)
+
+# (role, may issue invoices and record receipts): finance and admin write, nobody else.
+ROLES = [
+    (Role.SALES_REP, False),
+    (Role.SALES_HEAD, False),
+    (Role.GM, False),
+    (Role.PRODUCTION, False),
+    (Role.WAREHOUSE, False),
+    (Role.FINANCE, True),
+    (Role.ADMIN, True),
+]
 
 
 def fapiao() -> str:

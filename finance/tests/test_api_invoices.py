@@ -5,26 +5,25 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.roles import Role
 from finance.models import Invoice
 from finance.services import credit_note_issue, invoice_issue
 from orders.enums import OrderStatus as S
-from tests.factories import UserFactory
 
+from .api_helpers import (
+    API,
+    READERS,
+    WRITERS,
+    as_user,
+    assert_list_queries_flat,
+    bad_fields,
+    role_user,
+)
 from .builders import fapiao, finance_state, lines_of, order_for, product, shipped_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-API = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -45,24 +44,12 @@ def order(rep, warehouse, pump):
     )
 
 
-def _as(api, user):
-    api.force_authenticate(user)
-    return api
-
-
-def _fields(response) -> set:
-    assert response.status_code == 400, response.json()
-    body = response.json()
-    assert body["code"] == "validation_error"
-    return set(body["extra"]["fields"])
-
-
 # --- happy paths ----------------------------------------------------------------------------------
 def test_issue_an_invoice(api, finance, order):
     line = lines_of(order)[0]
     today = timezone.localdate()
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/orders/{order.pk}/invoices/",
         {
             "fapiao_number": "12345678",
@@ -127,7 +114,7 @@ def test_issue_an_invoice(api, finance, order):
 
 
 def test_lines_left_out_invoice_everything_invoiceable(api, finance, order):
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/orders/{order.pk}/invoices/", {"fapiao_number": "1" * 20}, format="json"
     )
 
@@ -141,7 +128,7 @@ def test_what_the_order_may_still_invoice(api, finance, order, pump):
     line = lines_of(order)[0]
     invoice_issue(order=order, actor=finance, fapiao_number=fapiao(), quantities={line.pk: "0.5"})
 
-    response = _as(api, finance).get(f"{API}/orders/{order.pk}/invoiceable/")
+    response = as_user(api, finance).get(f"{API}/orders/{order.pk}/invoiceable/")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -172,7 +159,7 @@ def test_issue_a_credit_note(api, finance, order):
     invoice = invoice_issue(order=order, actor=finance, fapiao_number="12345678")
     source = invoice.lines.get()
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/invoices/{invoice.pk}/credit-notes/",
         {
             "fapiao_number": "87654321",
@@ -219,7 +206,7 @@ def test_issue_a_credit_note(api, finance, order):
 def test_full_credit_note_when_lines_are_left_out(api, finance, order):
     invoice = invoice_issue(order=order, actor=finance, fapiao_number=fapiao())
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/invoices/{invoice.pk}/credit-notes/",
         {"fapiao_number": fapiao(), "reason": "开错"},
         format="json",
@@ -242,7 +229,7 @@ def test_list_and_filters(api, rep, warehouse, finance, order, pump):
     )
     other = shipped_order(rep, warehouse, (pump, "1"))
     elsewhere = invoice_issue(order=other, actor=finance, fapiao_number="44444444")
-    _as(api, finance)
+    as_user(api, finance)
 
     def ids(**params):
         response = api.get(f"{API}/invoices/", params)
@@ -261,18 +248,18 @@ def test_list_and_filters(api, rep, warehouse, finance, order, pump):
     assert ids(date_to=(today - dt.timedelta(days=1)).isoformat()) == [first.pk]
     assert ids(date_from=today.isoformat()) == [elsewhere.pk, note.pk, second.pk]
     assert api.get(f"{API}/invoices/", {"overdue": "true"}).json()["results"][0]["overdue"]
-    assert _fields(api.get(f"{API}/invoices/", {"kind": "x", "date_from": "tomorrow"})) == {
+    assert bad_fields(api.get(f"{API}/invoices/", {"kind": "x", "date_from": "tomorrow"})) == {
         "kind",
         "date_from",
     }
-    assert _fields(
+    assert bad_fields(
         api.get(f"{API}/invoices/", {"date_from": "2026-02-02", "date_to": "2026-02-01"})
     ) == {"date_to"}
 
 
 def test_the_orders_invoices(api, finance, order):
     invoice = invoice_issue(order=order, actor=finance, fapiao_number=fapiao())
-    response = _as(api, finance).get(f"{API}/orders/{order.pk}/invoices/")
+    response = as_user(api, finance).get(f"{API}/orders/{order.pk}/invoices/")
     assert response.status_code == 200
     assert [row["id"] for row in response.json()] == [invoice.pk]
 
@@ -329,12 +316,12 @@ def test_bad_invoice_input_is_named_and_nothing_is_written(api, finance, order, 
 
     before = finance_state(order)
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/orders/{order.pk}/invoices/", resolve(body), format="json"
     )
 
     expected = {f.replace("LINE", str(line.pk)) for f in fields}
-    assert _fields(response) == expected
+    assert bad_fields(response) == expected
     assert finance_state(order) == before
 
 
@@ -343,11 +330,11 @@ def test_duplicate_fapiao_number_is_named(api, finance, order):
     invoice_issue(order=order, actor=finance, fapiao_number="12345678", quantities={line.pk: "1"})
     before = finance_state(order)
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/orders/{order.pk}/invoices/", {"fapiao_number": "12345678"}, format="json"
     )
 
-    assert _fields(response) == {"fapiao_number"}
+    assert bad_fields(response) == {"fapiao_number"}
     assert response.json()["extra"]["fields"]["fapiao_number"] == [
         "This fapiao number is already recorded."
     ]
@@ -378,11 +365,11 @@ def test_bad_credit_note_input(api, finance, order, body, fields):
     invoice = invoice_issue(order=order, actor=finance, fapiao_number="12345678")
     before = finance_state(order)
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/invoices/{invoice.pk}/credit-notes/", body, format="json"
     )
 
-    assert _fields(response) == fields
+    assert bad_fields(response) == fields
     assert finance_state(order) == before
 
 
@@ -391,7 +378,7 @@ def test_crediting_more_than_is_left_is_named(api, finance, order):
     source = invoice.lines.get()
     before = finance_state(order)
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/invoices/{invoice.pk}/credit-notes/",
         {
             "fapiao_number": fapiao(),
@@ -401,7 +388,7 @@ def test_crediting_more_than_is_left_is_named(api, finance, order):
         format="json",
     )
 
-    assert _fields(response) == {f"lines.{source.pk}"}
+    assert bad_fields(response) == {f"lines.{source.pk}"}
     assert finance_state(order) == before
 
 
@@ -410,7 +397,7 @@ def test_a_credit_note_of_a_credit_note_is_refused(api, finance, order):
     note = credit_note_issue(invoice=invoice, actor=finance, fapiao_number=fapiao(), reason="x")
     before = finance_state(order)
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/invoices/{note.pk}/credit-notes/",
         {"fapiao_number": fapiao(), "reason": "x"},
         format="json",
@@ -424,7 +411,7 @@ def test_invoicing_an_order_in_the_wrong_state_is_409(api, rep, warehouse, finan
     order = order_for(rep, (pump, "1"), warehouse=warehouse)  # ready to ship, nothing shipped
     before = finance_state(order)
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/orders/{order.pk}/invoices/", {"fapiao_number": fapiao()}, format="json"
     )
 
@@ -435,34 +422,12 @@ def test_invoicing_an_order_in_the_wrong_state_is_409(api, rep, warehouse, finan
 
 
 # --- who may --------------------------------------------------------------------------------------
-READERS = {
-    Role.SALES_REP: 200,  # the order's rep: their own customer
-    Role.SALES_HEAD: 200,
-    Role.GM: 200,
-    Role.FINANCE: 200,
-    Role.ADMIN: 200,
-    Role.PRODUCTION: 403,
-    Role.WAREHOUSE: 403,
-}
-WRITERS = {
-    Role.SALES_REP: 403,
-    Role.SALES_HEAD: 403,
-    Role.GM: 403,
-    Role.PRODUCTION: 403,
-    Role.WAREHOUSE: 403,
-    Role.FINANCE: 201,
-    Role.ADMIN: 201,
-}
-
-
-def _user(role, rep):
-    return rep if role == Role.SALES_REP else UserFactory(roles=[role])
 
 
 @pytest.mark.parametrize("role, code", READERS.items())
 def test_who_may_read(api, rep, finance, order, role, code):
     invoice = invoice_issue(order=order, actor=finance, fapiao_number=fapiao())
-    _as(api, _user(role, rep))
+    as_user(api, role_user(role, rep))
 
     for url in (
         f"{API}/invoices/",
@@ -484,7 +449,7 @@ def test_who_may_invoice_and_credit(api, rep, finance, order, role, code):
         order=order, actor=finance, fapiao_number=fapiao(), quantities={lines_of(order)[0].pk: "1"}
     )
     before = finance_state(order)
-    _as(api, _user(role, rep))
+    as_user(api, role_user(role, rep))
 
     issued = api.post(
         f"{API}/orders/{order.pk}/invoices/", {"fapiao_number": fapiao()}, format="json"
@@ -502,7 +467,7 @@ def test_who_may_invoice_and_credit(api, rep, finance, order, role, code):
 
 def test_other_reps_records_are_not_found(api, rep, other_rep, finance, order):
     invoice = invoice_issue(order=order, actor=finance, fapiao_number=fapiao())
-    _as(api, other_rep)
+    as_user(api, other_rep)
 
     for url in (
         f"{API}/invoices/{invoice.pk}/",
@@ -521,13 +486,6 @@ def test_signed_out_is_401(api, order):
 
 
 # --- query counts ---------------------------------------------------------------------------------
-def _queries(api, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = api.get(url)
-    assert response.status_code == 200
-    return len(ctx)
-
-
 def _documents(order, finance, count: int) -> None:
     """`count` invoices and credit notes (every second document a credit note)."""
     line = lines_of(order)[0]
@@ -553,16 +511,11 @@ def test_the_list_takes_the_same_queries_for_3_or_20(
 ):
     order = shipped_order(rep, warehouse, (pump, "20"))
     _documents(order, finance, 3)
-    few = {}
-    for user in (finance, rep):
-        _as(api, user).get(f"{API}/invoices/")  # the user's roles are cached from here on
-        few[user.pk] = _queries(api, f"{API}/invoices/")
-
-    _documents(order, finance, 17)
-
-    for user in (finance, rep):
-        _as(api, user)
-        assert api.get(f"{API}/invoices/").json()["count"] == 20
-        assert _queries(api, f"{API}/invoices/") == few[user.pk]
-        with django_assert_max_num_queries(3):
-            api.get(f"{API}/invoices/", {"open": "true", "q": "IV"})
+    assert_list_queries_flat(
+        api,
+        f"{API}/invoices/",
+        (finance, rep),
+        lambda: _documents(order, finance, 17),
+        django_assert_max_num_queries,
+        {"open": "true", "q": "IV"},
+    )

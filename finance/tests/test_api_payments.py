@@ -5,27 +5,28 @@ number of queries."""
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.roles import Role
 from finance.models import Allocation, Receipt
 from finance.services import allocation_create, allocation_reverse, invoice_issue, receipt_record
 from orders.enums import OrderStatus as S
 from orders.tests.helpers import force_status
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory
 
+from .api_helpers import (
+    API,
+    READERS,
+    WRITERS,
+    as_user,
+    assert_list_queries_flat,
+    bad_fields,
+    query_count,
+    role_user,
+)
 from .builders import finance_state, product, shipped_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-API = "/api/v1"
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -36,17 +37,6 @@ def order(rep, warehouse):
 @pytest.fixture
 def invoice(order, finance):
     return invoice_issue(order=order, actor=finance, fapiao_number="12345678")
-
-
-def _as(api, user):
-    api.force_authenticate(user)
-    return api
-
-
-def _fields(response) -> set:
-    assert response.status_code == 400, response.json()
-    assert response.json()["code"] == "validation_error"
-    return set(response.json()["extra"]["fields"])
 
 
 def _allocation_body(allocation, **overrides) -> dict:
@@ -80,7 +70,7 @@ def _without(body: dict, *keys) -> dict:
 def test_record_a_payment_allocated_at_once(api, finance, order, invoice):
     today = timezone.localdate()
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/payments/",
         {
             "customer": order.customer_id,
@@ -121,7 +111,7 @@ def test_record_a_payment_allocated_at_once(api, finance, order, invoice):
 
 
 def test_a_minimal_payment(api, finance, order):
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/payments/", {"customer": order.customer_id, "amount": "100"}, format="json"
     )
     assert response.status_code == 201
@@ -136,7 +126,7 @@ def test_a_minimal_payment(api, finance, order):
 
 def test_allocate_and_reverse(api, finance, order, invoice):
     receipt = receipt_record(customer=order.customer, actor=finance, amount="1000")
-    _as(api, finance)
+    as_user(api, finance)
 
     created = api.post(
         f"{API}/payments/{receipt.pk}/allocations/",
@@ -176,7 +166,7 @@ def test_allocate_and_reverse(api, finance, order, invoice):
 def test_money_for_the_order_goes_to_its_open_invoice(api, finance, order, invoice):
     receipt = receipt_record(customer=order.customer, actor=finance, amount="1000")
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/payments/{receipt.pk}/allocations/",
         {"order": order.pk, "amount": "1000.00"},
         format="json",
@@ -201,7 +191,7 @@ def test_lists_and_filters(api, finance, order, invoice):
         receipt=first, actor=finance, order=order, invoice=invoice, amount="40"
     )
     allocation_reverse(allocation=gone, actor=finance, reason="x")
-    _as(api, finance)
+    as_user(api, finance)
 
     def ids(url, **params):
         response = api.get(url, params)
@@ -216,11 +206,11 @@ def test_lists_and_filters(api, finance, order, invoice):
     assert ids(f"{API}/allocations/", include_reversed="true") == [kept.pk, gone.pk]
     assert ids(f"{API}/allocations/", payment=second.pk) == []
     assert ids(f"{API}/allocations/", invoice=invoice.pk, order=order.pk) == [kept.pk]
-    assert _fields(api.get(f"{API}/payments/", {"date_from": "x", "customer": "y"})) == {
+    assert bad_fields(api.get(f"{API}/payments/", {"date_from": "x", "customer": "y"})) == {
         "date_from",
         "customer",
     }
-    assert _fields(api.get(f"{API}/allocations/", {"order": "SO1"})) == {"order"}
+    assert bad_fields(api.get(f"{API}/allocations/", {"order": "SO1"})) == {"order"}
 
 
 # --- bad input ------------------------------------------------------------------------------------
@@ -258,9 +248,9 @@ def test_bad_payment_input_is_named_and_nothing_is_written(api, finance, order, 
             item["order"] = order.pk
     before = finance_state(order)
 
-    response = _as(api, finance).post(f"{API}/payments/", body, format="json")
+    response = as_user(api, finance).post(f"{API}/payments/", body, format="json")
 
-    assert _fields(response) == fields
+    assert bad_fields(response) == fields
     assert finance_state(order) == before
 
 
@@ -283,11 +273,11 @@ def test_bad_allocation_input(api, rep, warehouse, finance, order, invoice, body
     body = {k: ids.get(v, v) for k, v in body.items()}
     before = finance_state()
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/payments/{receipt.pk}/allocations/", body, format="json"
     )
 
-    assert _fields(response) == fields
+    assert bad_fields(response) == fields
     assert finance_state() == before
 
 
@@ -296,11 +286,11 @@ def test_reversal_needs_a_reason(api, finance, order):
     allocation = allocation_create(receipt=receipt, actor=finance, order=order, amount="10")
     before = finance_state(order)
 
-    response = _as(api, finance).post(
+    response = as_user(api, finance).post(
         f"{API}/allocations/{allocation.pk}/reverse/", {"reason": " "}, format="json"
     )
 
-    assert _fields(response) == {"reason"}
+    assert bad_fields(response) == {"reason"}
     assert finance_state(order) == before
 
 
@@ -309,7 +299,7 @@ def test_a_settled_orders_allocations_are_locked(api, finance, order):
     allocation = allocation_create(receipt=receipt, actor=finance, order=order, amount="10")
     force_status(order, S.SETTLED)
     before = finance_state(order)
-    _as(api, finance)
+    as_user(api, finance)
 
     reversed_ = api.post(f"{API}/allocations/{allocation.pk}/reverse/", {"reason": "x"})
     added = api.post(
@@ -321,35 +311,13 @@ def test_a_settled_orders_allocations_are_locked(api, finance, order):
 
 
 # --- who may --------------------------------------------------------------------------------------
-READERS = {
-    Role.SALES_REP: 200,
-    Role.SALES_HEAD: 200,
-    Role.GM: 200,
-    Role.FINANCE: 200,
-    Role.ADMIN: 200,
-    Role.PRODUCTION: 403,
-    Role.WAREHOUSE: 403,
-}
-WRITERS = {
-    Role.SALES_REP: 403,
-    Role.SALES_HEAD: 403,
-    Role.GM: 403,
-    Role.PRODUCTION: 403,
-    Role.WAREHOUSE: 403,
-    Role.FINANCE: 201,
-    Role.ADMIN: 201,
-}
-
-
-def _user(role, rep):
-    return rep if role == Role.SALES_REP else UserFactory(roles=[role])
 
 
 @pytest.mark.parametrize("role, code", READERS.items())
 def test_who_may_read(api, rep, finance, order, role, code):
     receipt = receipt_record(customer=order.customer, actor=finance, amount="1000")
     allocation = allocation_create(receipt=receipt, actor=finance, order=order, amount="10")
-    _as(api, _user(role, rep))
+    as_user(api, role_user(role, rep))
 
     for url in (f"{API}/payments/", f"{API}/payments/{receipt.pk}/", f"{API}/allocations/"):
         assert api.get(url).status_code == code, url
@@ -365,7 +333,7 @@ def test_who_may_write(api, rep, finance, order, role, code):
     receipt = receipt_record(customer=order.customer, actor=finance, amount="1000")
     existing = allocation_create(receipt=receipt, actor=finance, order=order, amount="10")
     before = finance_state(order)
-    _as(api, _user(role, rep))
+    as_user(api, role_user(role, rep))
 
     recorded = api.post(
         f"{API}/payments/", {"customer": order.customer_id, "amount": "5"}, format="json"
@@ -388,7 +356,7 @@ def test_who_may_write(api, rep, finance, order, role, code):
 def test_other_reps_records_are_not_found(api, other_rep, finance, order):
     receipt = receipt_record(customer=order.customer, actor=finance, amount="1000")
     allocation_create(receipt=receipt, actor=finance, order=order, amount="10")
-    _as(api, other_rep)
+    as_user(api, other_rep)
 
     response = api.get(f"{API}/payments/{receipt.pk}/")
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
@@ -397,13 +365,6 @@ def test_other_reps_records_are_not_found(api, other_rep, finance, order):
 
 
 # --- query counts ---------------------------------------------------------------------------------
-def _queries(api, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = api.get(url)
-    assert response.status_code == 200
-    return len(ctx)
-
-
 def _receipts(order, finance, invoice, count):
     for _ in range(count):
         receipt = receipt_record(customer=order.customer, actor=finance, amount="10")
@@ -415,19 +376,13 @@ def test_lists_take_the_same_queries_for_3_or_20(
     api, rep, finance, order, invoice, url, django_assert_max_num_queries
 ):
     _receipts(order, finance, invoice, 3)
-    few = {}
-    for user in (finance, rep):
-        _as(api, user).get(url)  # the user's roles are cached from here on
-        few[user.pk] = _queries(api, url)
-
-    _receipts(order, finance, invoice, 17)
-
-    for user in (finance, rep):
-        _as(api, user)
-        assert api.get(url).json()["count"] == 20
-        assert _queries(api, url) == few[user.pk]
-        with django_assert_max_num_queries(3):
-            api.get(url)
+    assert_list_queries_flat(
+        api,
+        url,
+        (finance, rep),
+        lambda: _receipts(order, finance, invoice, 17),
+        django_assert_max_num_queries,
+    )
 
 
 def test_the_payment_detail_takes_the_same_queries_for_3_or_20_allocations(api, finance, order):
@@ -435,9 +390,9 @@ def test_the_payment_detail_takes_the_same_queries_for_3_or_20_allocations(api, 
     url = f"{API}/payments/{receipt.pk}/"
     for _ in range(3):
         allocation_create(receipt=receipt, actor=finance, order=order, amount="1")
-    _as(api, finance).get(url)
-    few = _queries(api, url)
+    as_user(api, finance).get(url)
+    few = query_count(api, url)
     for _ in range(17):
         allocation_create(receipt=receipt, actor=finance, order=order, amount="1")
     assert len(api.get(url).json()["allocations"]) == 20
-    assert _queries(api, url) == few
+    assert query_count(api, url) == few

@@ -8,8 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from core.roles import Role
 from finance.enums import InvoiceKind
@@ -17,22 +15,12 @@ from finance.models import Invoice
 from finance.services import allocation_create, invoice_issue, receipt_record
 from tests.factories import CustomerFactory, UserFactory
 
+from .api_helpers import API, as_user, assert_list_queries_flat
 from .builders import fapiao, lines_of, product, shipped_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-API = "/api/v1"
 T = dt.datetime(2026, 6, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def _as(api, user):
-    api.force_authenticate(user)
-    return api
 
 
 def _at(days: int):
@@ -86,7 +74,7 @@ def _row(customer, name, short, open_amount, buckets, unallocated):
 
 def test_receivables_by_customer(api, finance, ledger):
     with _at(0):
-        response = _as(api, finance).get(f"{API}/receivables/")
+        response = as_user(api, finance).get(f"{API}/receivables/")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -115,7 +103,7 @@ def test_receivables_by_customer(api, finance, ledger):
 
 
 def test_receivables_as_of_and_by_region(api, finance, ledger):
-    _as(api, finance)
+    as_user(api, finance)
     with _at(0):
         later = api.get(f"{API}/receivables/", {"as_of": "2026-07-11"}).json()["results"]
         south = api.get(f"{API}/receivables/", {"region": "华南地区"}).json()["results"]
@@ -132,7 +120,7 @@ def test_receivables_as_of_and_by_region(api, finance, ledger):
 
 def test_summary(api, finance, ledger):
     with _at(0):
-        response = _as(api, finance).get(f"{API}/receivables/summary/")
+        response = as_user(api, finance).get(f"{API}/receivables/summary/")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -152,7 +140,7 @@ def test_summary(api, finance, ledger):
 
 
 def test_summary_by_region_and_as_of(api, finance, ledger):
-    _as(api, finance)
+    as_user(api, finance)
     with _at(0):
         south = api.get(f"{API}/receivables/summary/", {"region": "华南地区"}).json()
         earlier = api.get(f"{API}/receivables/summary/", {"as_of": "2026-05-21"}).json()
@@ -169,7 +157,7 @@ def test_summary_by_region_and_as_of(api, finance, ledger):
 @pytest.mark.parametrize("params", [{"as_of": "30/06/2026"}, {"customer": "甲方"}])
 def test_bad_filters_are_named(api, finance, params):
     for url in (f"{API}/receivables/", f"{API}/receivables/summary/"):
-        response = _as(api, finance).get(url, params)
+        response = as_user(api, finance).get(url, params)
         assert response.status_code == 400
         assert set(response.json()["extra"]["fields"]) == set(params)
 
@@ -177,7 +165,7 @@ def test_bad_filters_are_named(api, finance, params):
 def test_order_balance(api, rep, finance, ledger):
     order = ledger["east"]
 
-    response = _as(api, rep).get(f"{API}/orders/{order.pk}/balance/")
+    response = as_user(api, rep).get(f"{API}/orders/{order.pk}/balance/")
 
     assert response.status_code == 200
     assert response.json() == {
@@ -205,7 +193,7 @@ def test_balance_of_a_partly_shipped_order_with_freight(api, rep, warehouse, fin
     invoice_issue(
         order=order, actor=finance, fapiao_number=fapiao(), quantities={lines_of(order)[0].pk: "3"}
     )
-    body = _as(api, finance).get(f"{API}/orders/{order.pk}/balance/").json()
+    body = as_user(api, finance).get(f"{API}/orders/{order.pk}/balance/").json()
     assert {k: body[k] for k in ("total", "deliverable", "invoiced", "uninvoiced")} == {
         "total": "1020.00",
         "deliverable": "420.00",  # 4 × 100 + 30 − 10
@@ -227,7 +215,7 @@ def test_balance_of_a_partly_shipped_order_with_freight(api, rep, warehouse, fin
     ],
 )
 def test_who_may_read(api, ledger, role, code):
-    _as(api, UserFactory(roles=[role]))
+    as_user(api, UserFactory(roles=[role]))
     with _at(0):
         for url in (
             f"{API}/receivables/",
@@ -243,13 +231,13 @@ def test_who_may_read(api, ledger, role, code):
 
 def test_reps_see_their_own_customers_only(api, rep, other_rep, ledger):
     with _at(0):
-        _as(api, rep)
+        as_user(api, rep)
         mine = api.get(f"{API}/receivables/").json()["results"]
         summary = api.get(f"{API}/receivables/summary/").json()
         foreign = api.get(f"{API}/orders/{ledger['south'].pk}/balance/")
-        _as(api, other_rep)
+        as_user(api, other_rep)
         theirs = api.get(f"{API}/receivables/").json()["results"]
-        _as(api, UserFactory(roles=[Role.SALES_REP]))
+        as_user(api, UserFactory(roles=[Role.SALES_REP]))
         nobody = api.get(f"{API}/receivables/").json()["results"]
 
     assert [r["customer"] for r in mine] == [ledger["east"].customer_id]
@@ -265,13 +253,6 @@ def test_signed_out_is_401(api):
 
 
 # --- query counts ---------------------------------------------------------------------------------
-def _queries(api, url) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = api.get(url)
-    assert response.status_code == 200
-    return len(ctx)
-
-
 def test_receivables_take_the_same_queries_for_3_or_20_customers(
     api, rep, warehouse, finance, django_assert_max_num_queries
 ):
@@ -300,19 +281,9 @@ def test_receivables_take_the_same_queries_for_3_or_20_customers(
 
     customers(2)  # and the template's customer: 3
     url = f"{API}/receivables/"
-    few = {}
-    for user in (finance, rep):
-        _as(api, user).get(url)  # the user's roles are cached from here on
-        few[user.pk] = _queries(api, url)
-
-    customers(17)
-
-    for user in (finance, rep):
-        _as(api, user)
-        assert api.get(url).json()["count"] == 20
-        assert _queries(api, url) == few[user.pk]
-        with django_assert_max_num_queries(3):
-            api.get(url)
+    assert_list_queries_flat(
+        api, url, (finance, rep), lambda: customers(17), django_assert_max_num_queries
+    )
 
 
 def test_schema_documents_the_finance_endpoints_without_warnings(client):

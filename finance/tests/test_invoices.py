@@ -30,6 +30,7 @@ from orders.tests.helpers import force_status
 from tests.factories import UserFactory
 
 from .builders import (
+    ROLES,
     deliver,
     fapiao,
     finance_state,
@@ -42,16 +43,6 @@ from .builders import (
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def pump(db):
-    return product("1130.0000")
 
 
 def _refused(exc_info, *fields):
@@ -402,17 +393,6 @@ def test_due_date_is_the_orders_payment_due_date_when_later(rep, warehouse, fina
     due = timezone.localdate() + dt.timedelta(days=45)
     order = shipped_order(rep, warehouse, (pump, "1"), header={"payment_due_date": due})
     assert invoice_issue(order=order, actor=finance, fapiao_number=fapiao()).due_date == due
-
-
-ROLES = [
-    (Role.SALES_REP, False),
-    (Role.SALES_HEAD, False),
-    (Role.GM, False),
-    (Role.PRODUCTION, False),
-    (Role.WAREHOUSE, False),
-    (Role.FINANCE, True),
-    (Role.ADMIN, True),
-]
 
 
 @pytest.mark.parametrize("role, allowed", ROLES)

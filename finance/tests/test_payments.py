@@ -27,20 +27,10 @@ from orders.models import Order
 from orders.tests.helpers import force_status
 from tests.factories import CustomerFactory, UserFactory
 
-from .builders import fapiao, finance_state, order_for, product, ship, shipped_order
+from .builders import ROLES, fapiao, finance_state, order_for, ship, shipped_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def pump(db):
-    return product("1130.0000")
 
 
 def _receipt(order, finance, amount):
@@ -431,15 +421,6 @@ def test_allocations_of_a_settled_order_are_locked(rep, warehouse, finance, pump
 
 
 # --- who may --------------------------------------------------------------------------------------
-ROLES = [
-    (Role.SALES_REP, False),
-    (Role.SALES_HEAD, False),
-    (Role.GM, False),
-    (Role.PRODUCTION, False),
-    (Role.WAREHOUSE, False),
-    (Role.FINANCE, True),
-    (Role.ADMIN, True),
-]
 
 
 def _actor(role, rep):

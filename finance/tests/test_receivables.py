@@ -14,23 +14,13 @@ from finance.selectors import customer_unallocated, receivables_by_customer, rec
 from finance.services import allocation_create, credit_note_issue, invoice_issue, receipt_record
 from tests.factories import UserFactory
 
-from .builders import fapiao, product, shipped_order
+from .builders import fapiao, shipped_order
 
 pytestmark = pytest.mark.django_db
 D = Decimal
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T = dt.datetime(2026, 6, 30, 10, 0, tzinfo=SHANGHAI)
 BUCKETS = ("not_due", "d0_30", "d31_60", "d61_90", "d90_plus")
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def pump(db):
-    return product("1130.0000")
 
 
 def _at(days: int):

@@ -28,16 +28,6 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def pump(db):
-    return product("1130.0000")
-
-
 def _settle_events(order):
     return list(
         Order.objects.get(pk=order.pk)

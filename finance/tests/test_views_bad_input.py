@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date.today
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _refused(client, url, data, field):
     """POST, expect a 400 with an error on `field` ("__all__": form-wide), and no change."""
     before = finance_state()

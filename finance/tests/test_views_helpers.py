@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
-
 from finance.models import Allocation, Invoice, InvoiceLine, Receipt
 from fulfillment.services import stock_receive
-from fulfillment.services.shipping import delivery_receipt_add, shipment_create
+from fulfillment.services.shipping import shipment_create
 from fulfillment.tests.conftest import approve_fully, order_of
 from orders.models import Order
 
-FAPIAO = iter(range(10_000_000, 99_999_999))
+from .builders import deliver, fapiao
 
-
-def fapiao() -> str:
-    return str(next(FAPIAO))
+__all__ = ["deliver", "fapiao", "finance_state", "shipped_order"]
 
 
 def shipped_order(owner, warehouse, product, qty="3", ship=None, **customer_fields) -> Order:
@@ -33,20 +28,6 @@ def shipped_order(owner, warehouse, product, qty="3", ship=None, **customer_fiel
         carrier="德邦",
         customer_consent="客户同意分批" if ship is not None else "",
     )
-    return Order.objects.get(pk=order.pk)
-
-
-def deliver(order, warehouse) -> Order:
-    """Every shipment signed for: the order becomes delivered."""
-    for shipment in order.shipments.all():
-        if not hasattr(shipment, "receipt"):
-            delivery_receipt_add(
-                shipment=shipment,
-                actor=warehouse,
-                file=SimpleUploadedFile("receipt.pdf", b"%PDF-1.4 signed"),
-                signer="李四",
-                signed_on=timezone.localdate(),
-            )
     return Order.objects.get(pk=order.pk)
 
 

@@ -24,11 +24,6 @@ from .test_views_helpers import deliver, fapiao, shipped_order
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def test_issue_form_shows_lines_and_issues_the_invoice(client, rep, warehouse, finance, mts):
     order = shipped_order(rep, warehouse, mts, qty="5", ship="3")
     line = order.lines.get()

@@ -17,11 +17,6 @@ from .test_views_helpers import shipped_order
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def order(rep, warehouse, mts):
     return shipped_order(rep, warehouse, mts, qty="1")

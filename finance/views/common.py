@@ -1,41 +1,56 @@
-"""What the finance pages share: who may open them, and the service's line errors put back
-next to the quantity inputs they are about."""
+"""What the finance pages share: who may open them, the list pages, and the service's line
+errors put back next to the quantity inputs they are about."""
 
 from __future__ import annotations
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
 from core.errors import ApplicationError, ValidationFailed
-from core.web import apply_service_errors, forbid_unless
+from core.web import apply_service_errors, forbid_unless, paginate
 
 from ..permissions import may_read_finance, may_write_finance
 
 
-def finance_page(view):
-    """Signed in, and a finance reader (finance, admin, GM, sales head, rep); else 403."""
+def _page_for(may) -> callable:
+    """A view decorator: signed in, and `may(user)`; else 403."""
 
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        forbid_unless(may_read_finance(request.user))
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            forbid_unless(may(request.user))
+            return view(request, *args, **kwargs)
 
-    return wrapped
+        return wrapped
+
+    return decorator
 
 
-def finance_writer_page(view):
-    """Signed in, and finance or admin; else 403."""
+# A finance reader (finance, admin, GM, sales head, rep).
+finance_page = _page_for(may_read_finance)
+# Finance or admin.
+finance_writer_page = _page_for(may_write_finance)
 
-    @login_required
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        forbid_unless(may_write_finance(request.user))
-        return view(request, *args, **kwargs)
 
-    return wrapped
+def list_page(request, template: str, *, form, rows, name: str, filtered: bool):
+    """A list page: the filter form, a page of `rows` (in the context as `name`) and whether
+    the user may add records."""
+    page = paginate(request, rows)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            name: page.object_list,
+            "filtered": filtered,
+            "may_write": may_write_finance(request.user),
+        },
+    )
 
 
 def url_or_none(name: str, *args) -> str | None:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.errors import ApplicationError
 from core.money import ZERO, format_cny
-from core.web import found_or_404, paginate
+from core.web import found_or_404
 from orders.models import Order
 from orders.selectors import order_get
 
@@ -26,7 +26,7 @@ from ..permissions import may_write_finance
 from ..selectors import allocation_list, invoice_get, invoice_list
 from ..services import credit_note_issue, invoice_issue, invoiceable
 from ..services.invoices import PREPAID_STATES, SHIPPED_STATES
-from .common import apply_line_errors, finance_page, finance_writer_page
+from .common import apply_line_errors, finance_page, finance_writer_page, list_page
 
 
 # --- list and detail -----------------------------------------------------------------------------
@@ -35,17 +35,13 @@ from .common import apply_line_errors, finance_page, finance_writer_page
 def invoice_list_view(request):
     form = InvoiceFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
-    page = paginate(request, invoice_list(user=request.user, filters=filters))
-    return render(
+    return list_page(
         request,
         "finance/invoice_list.html",
-        {
-            "form": form,
-            "page": page,
-            "invoices": page.object_list,
-            "filtered": bool(filters),
-            "may_write": may_write_finance(request.user),
-        },
+        form=form,
+        rows=invoice_list(user=request.user, filters=filters),
+        name="invoices",
+        filtered=bool(filters),
     )
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.errors import ApplicationError
 from core.money import ZERO, format_cny, money
-from core.web import apply_service_errors, found_or_404, paginate
+from core.web import apply_service_errors, found_or_404
 
 from ..balances import order_balance
 from ..forms import AllocationForm, AllocationReverseForm, ReceiptFilterForm, ReceiptForm
@@ -22,7 +22,7 @@ from ..models import Receipt
 from ..permissions import may_write_finance
 from ..selectors import allocation_list, customer_unallocated, receipt_get, receipt_list
 from ..services import allocation_create, allocation_reverse, receipt_record
-from .common import finance_page, finance_writer_page
+from .common import finance_page, finance_writer_page, list_page
 
 LOCKED_STATES = ("settled", "archived")
 
@@ -32,17 +32,13 @@ LOCKED_STATES = ("settled", "archived")
 def receipt_list_view(request):
     form = ReceiptFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
-    page = paginate(request, receipt_list(user=request.user, filters=filters))
-    return render(
+    return list_page(
         request,
         "finance/receipt_list.html",
-        {
-            "form": form,
-            "page": page,
-            "receipts": page.object_list,
-            "filtered": bool(filters),
-            "may_write": may_write_finance(request.user),
-        },
+        form=form,
+        rows=receipt_list(user=request.user, filters=filters),
+        name="receipts",
+        filtered=bool(filters),
     )
 
 

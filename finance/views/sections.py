@@ -9,7 +9,7 @@ from django.conf import settings
 from orders.enums import OrderStatus
 
 from ..balances import invoices_on_the_order, order_balance
-from ..enums import InvoiceKind
+from ..enums import APPROVED_STATES, InvoiceKind
 from ..models import Allocation, Invoice
 from ..permissions import may_read_finance, may_write_finance, sees_all_figures
 from ..services import invoiceable
@@ -17,17 +17,7 @@ from ..services.invoices import PREPAID_STATES, SHIPPED_STATES
 from .common import url_or_none
 
 S = OrderStatus
-FINANCE_STATES = (
-    S.APPROVED,
-    S.IN_PRODUCTION,
-    S.READY_TO_SHIP,
-    S.PARTIALLY_SHIPPED,
-    S.SHIPPED,
-    S.DELIVERED,
-    S.SETTLED,
-    S.ARCHIVED,
-    S.ON_HOLD,
-)
+FINANCE_STATES = APPROVED_STATES
 
 
 def _may_see(user, order) -> bool:

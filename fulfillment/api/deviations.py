@@ -4,21 +4,20 @@ input and call fulfillment.services.deviations."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.selectors import order_get
 
 from ..enums import DeviationCategory, DeviationKind, DeviationSeverity, DeviationStatus
-from ..models import Deviation
 from ..services.deviations import deviation_create, deviation_update
 from .common import (
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    FilteredListApi,
+    OrderListApi,
     enum_field,
-    is_schema_view,
     parse,
 )
 from .selectors import deviation_get, deviation_list
@@ -77,43 +76,20 @@ def _deviation_response(request, deviation_id, code=status.HTTP_200_OK) -> Respo
 
 
 # --- views ----------------------------------------------------------------------------------------
-class DeviationListApi(generics.ListAPIView):
+class DeviationListApi(FilteredListApi):
     """Deviation reports and complaints on the orders the user may see, newest first."""
 
     serializer_class = DeviationSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return Deviation.objects.none()
-        filters = parse(DeviationFilterSerializer, self.request.query_params)
-        return deviation_list(user=self.request.user, filters=filters)
-
-    @extend_schema(
-        parameters=[DeviationFilterSerializer],
-        responses={200: DeviationSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_serializer_class = DeviationFilterSerializer
+    selector = staticmethod(deviation_list)
 
 
-class OrderDeviationListCreateApi(generics.ListAPIView):
+class OrderDeviationListCreateApi(OrderListApi):
     """GET: the order's deviation reports and complaints, newest first. POST: raise one (the
     order's rep and the warehouse, production, finance and management roles)."""
 
     serializer_class = DeviationSerializer
-    pagination_class = None
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return Deviation.objects.none()
-        order = order_get(user=self.request.user, order_id=self.kwargs["order_id"])
-        return deviation_list(user=self.request.user, filters={"order": order.pk})
-
-    @extend_schema(responses={200: DeviationSerializer(many=True), **READ_ERRORS})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    selector = staticmethod(deviation_list)
 
     @extend_schema(
         request=DeviationCreateInputSerializer,

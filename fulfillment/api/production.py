@@ -7,14 +7,19 @@ instruction as it is now stored.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..enums import ProductionStatus
-from ..models import ProductionInstruction
 from ..services.production import production_finish, production_report, production_start
-from .common import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, enum_field, is_schema_view, parse
+from .common import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    FilteredListApi,
+    enum_field,
+    parse,
+)
 from .selectors import production_instruction_get, production_instruction_list
 from .serializers import ProductionInstructionDetailSerializer, ProductionInstructionSerializer
 
@@ -55,24 +60,12 @@ def _instruction_response(request, instruction_id) -> Response:
 
 
 # --- views ----------------------------------------------------------------------------------------
-class ProductionInstructionListApi(generics.ListAPIView):
+class ProductionInstructionListApi(FilteredListApi):
     """Production instructions of the orders the user may see, earliest planned finish first."""
 
     serializer_class = ProductionInstructionSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return ProductionInstruction.objects.none()
-        filters = parse(ProductionFilterSerializer, self.request.query_params)
-        return production_instruction_list(user=self.request.user, filters=filters)
-
-    @extend_schema(
-        parameters=[ProductionFilterSerializer],
-        responses={200: ProductionInstructionSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_serializer_class = ProductionFilterSerializer
+    selector = staticmethod(production_instruction_list)
 
 
 class ProductionInstructionDetailApi(APIView):

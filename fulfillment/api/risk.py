@@ -4,7 +4,7 @@ manager. Views parse input and call one service of fulfillment.services.risk."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,14 +13,13 @@ from orders.models.decisions import StepDecision
 from orders.selectors import order_get
 
 from ..enums import RiskRequestStatus
-from ..models import RiskShipmentRequest
 from ..services.risk import risk_request_create, risk_request_decide, risk_request_withdraw
 from .common import (
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    FilteredListApi,
+    OrderListApi,
     enum_field,
-    is_schema_view,
     parse,
 )
 from .selectors import risk_request_get, risk_request_list
@@ -64,43 +63,20 @@ def _request_response(request, request_id, code=status.HTTP_200_OK) -> Response:
 
 
 # --- views ----------------------------------------------------------------------------------------
-class RiskRequestListApi(generics.ListAPIView):
+class RiskRequestListApi(FilteredListApi):
     """Risk-shipment requests on the orders the user may see, newest first."""
 
     serializer_class = RiskShipmentRequestSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return RiskShipmentRequest.objects.none()
-        filters = parse(RiskRequestFilterSerializer, self.request.query_params)
-        return risk_request_list(user=self.request.user, filters=filters)
-
-    @extend_schema(
-        parameters=[RiskRequestFilterSerializer],
-        responses={200: RiskShipmentRequestSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_serializer_class = RiskRequestFilterSerializer
+    selector = staticmethod(risk_request_list)
 
 
-class OrderRiskRequestListCreateApi(generics.ListAPIView):
+class OrderRiskRequestListCreateApi(OrderListApi):
     """GET: the order's risk-shipment requests, newest first. POST: ask for one (the order's
     rep, the sales head; only while something blocks the order and none is pending)."""
 
     serializer_class = RiskShipmentRequestSerializer
-    pagination_class = None
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return RiskShipmentRequest.objects.none()
-        order = order_get(user=self.request.user, order_id=self.kwargs["order_id"])
-        return risk_request_list(user=self.request.user, filters={"order": order.pk})
-
-    @extend_schema(responses={200: RiskShipmentRequestSerializer(many=True), **READ_ERRORS})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    selector = staticmethod(risk_request_list)
 
     @extend_schema(
         request=RiskRequestInputSerializer,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,12 +28,12 @@ from ..gate import gate_for
 from ..models import DeliveryReceipt, Shipment
 from ..services.shipping import delivery_receipt_add, shipment_create
 from .common import (
-    LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
+    FilteredListApi,
     FlagField,
+    OrderListApi,
     enum_field,
-    is_schema_view,
     parse,
 )
 from .selectors import shipment_get, shipment_list
@@ -184,24 +184,12 @@ def _receipt_of(shipment: Shipment) -> DeliveryReceipt:
 
 
 # --- shipments ------------------------------------------------------------------------------------
-class ShipmentListApi(generics.ListAPIView):
+class ShipmentListApi(FilteredListApi):
     """Shipments of the orders the user may see, latest ship date first."""
 
     serializer_class = ShipmentSerializer
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return Shipment.objects.none()
-        filters = parse(ShipmentFilterSerializer, self.request.query_params)
-        return shipment_list(user=self.request.user, filters=filters)
-
-    @extend_schema(
-        parameters=[ShipmentFilterSerializer],
-        responses={200: ShipmentSerializer(many=True), **LIST_ERRORS},
-    )
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    filter_serializer_class = ShipmentFilterSerializer
+    selector = staticmethod(shipment_list)
 
 
 class ShipmentDetailApi(APIView):
@@ -210,23 +198,12 @@ class ShipmentDetailApi(APIView):
         return _shipment_response(request, pk)
 
 
-class OrderShipmentListCreateApi(generics.ListAPIView):
+class OrderShipmentListCreateApi(OrderListApi):
     """GET: the order's shipments, latest first. POST: the warehouse ships lines and quantities
     (all that is open when `lines` is left out) and gets the new shipment (SH…)."""
 
     serializer_class = ShipmentSerializer
-    pagination_class = None
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if is_schema_view(self):
-            return Shipment.objects.none()
-        order = order_get(user=self.request.user, order_id=self.kwargs["order_id"])
-        return shipment_list(user=self.request.user, filters={"order": order.pk})
-
-    @extend_schema(responses={200: ShipmentSerializer(many=True), **READ_ERRORS})
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    selector = staticmethod(shipment_list)
 
     @extend_schema(
         request=ShipmentInputSerializer, responses={201: ShipmentSerializer, **SHIP_ERRORS}

@@ -61,6 +61,17 @@ def _guarded_update(item: StockItem, **changes) -> None:
     item.refresh_from_db(fields=["on_hand", "reserved"])
 
 
+def _book_on_hand(*, product, warehouse, quantity, kind, reference, actor) -> StockItem:
+    """Lock the stock item, move its on-hand quantity by `quantity` and write the movement to
+    the ledger. Runs inside the caller's transaction."""
+    item = _locked_item(product, warehouse)
+    _guarded_update(item, on_hand=F("on_hand") + quantity)
+    StockMovement.objects.create(
+        stock_item=item, kind=kind, quantity=quantity, reference=reference, actor=actor
+    )
+    return item
+
+
 def _positive(quantity) -> Decimal:
     quantity = Decimal(quantity)
     if quantity <= 0:
@@ -76,16 +87,14 @@ def stock_receive(
         raise PermissionDenied()
     quantity = _positive(quantity)
     with transaction.atomic():
-        item = _locked_item(product, warehouse or default_warehouse())
-        _guarded_update(item, on_hand=F("on_hand") + quantity)
-        StockMovement.objects.create(
-            stock_item=item,
-            kind=MovementKind.RECEIPT,
+        return _book_on_hand(
+            product=product,
+            warehouse=warehouse or default_warehouse(),
             quantity=quantity,
+            kind=MovementKind.RECEIPT,
             reference=reference,
             actor=actor,
         )
-    return item
 
 
 def stock_adjust(
@@ -101,16 +110,14 @@ def stock_adjust(
     if quantity == 0:
         raise ValidationFailed(fields={"quantity": [_("Enter a quantity other than zero.")]})
     with transaction.atomic():
-        item = _locked_item(product, warehouse or default_warehouse())
-        _guarded_update(item, on_hand=F("on_hand") + quantity)
-        StockMovement.objects.create(
-            stock_item=item,
-            kind=MovementKind.ADJUSTMENT,
+        return _book_on_hand(
+            product=product,
+            warehouse=warehouse or default_warehouse(),
             quantity=quantity,
+            kind=MovementKind.ADJUSTMENT,
             reference=reason,
             actor=actor,
         )
-    return item
 
 
 def reserve_order(*, order: Order, actor, also_lines=frozenset()) -> dict[int, Decimal]:
@@ -314,12 +321,11 @@ def receive_for_order(*, order: Order, quantities: dict, actor, reference: str) 
     with transaction.atomic():
         for line in sorted(quantities, key=lambda line: line.sequence):
             quantity = Decimal(quantities[line])
-            item = _locked_item(line.product, warehouse)
-            _guarded_update(item, on_hand=F("on_hand") + quantity)
-            StockMovement.objects.create(
-                stock_item=item,
-                kind=MovementKind.RECEIPT,
+            item = _book_on_hand(
+                product=line.product,
+                warehouse=warehouse,
                 quantity=quantity,
+                kind=MovementKind.RECEIPT,
                 reference=reference,
                 actor=actor,
             )

@@ -44,6 +44,31 @@ def order_of(owner, *lines, **customer_fields):
     )
 
 
+ROLE_FIXTURES = (
+    "rep",
+    "other_rep",
+    "sales_head",
+    "finance",
+    "gm",
+    "production",
+    "warehouse",
+    "admin_user",
+)
+
+
+def role_matrix(default: int, **statuses: int):
+    """Parametrize `who, status` over every role fixture: the status code each role gets,
+    `default` for the roles not named."""
+    return pytest.mark.parametrize(
+        "who, status", [(who, statuses.get(who, default)) for who in ROLE_FIXTURES]
+    )
+
+
+def user(request, name):
+    """The user of the role fixture `name`."""
+    return request.getfixturevalue(name)
+
+
 @pytest.fixture
 def mts(db):
     return ProductFactory(supply_mode=SupplyMode.MAKE_TO_STOCK, procurement_cycle_days=5, unit="台")

@@ -14,6 +14,8 @@ from fulfillment.services.deviations import deviation_create, deviation_update
 from orders.tests.helpers import draft_order
 from tests.factories import UserFactory
 
+from .conftest import role_matrix, user
+
 pytestmark = pytest.mark.django_db
 D = DeviationStatus
 
@@ -34,10 +36,6 @@ def report(order, warehouse):
         description="运输途中木箱破损一处",
         owner=warehouse,
     )
-
-
-def user(request, name):
-    return request.getfixturevalue(name)
 
 
 def create_url(order):
@@ -63,19 +61,7 @@ def valid(**overrides):
 
 
 # --- raising -------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 200),
-        ("other_rep", 404),
-        ("sales_head", 200),
-        ("finance", 200),
-        ("gm", 200),
-        ("production", 200),
-        ("warehouse", 200),
-        ("admin_user", 200),
-    ],
-)
+@role_matrix(200, other_rep=404)
 def test_create_matrix(client, request, order, rep, who, status):
     client.force_login(user(request, who))
     assert client.get(create_url(order)).status_code == status
@@ -140,19 +126,7 @@ def test_bad_input_is_shown_next_to_the_field_and_changes_nothing(
 
 
 # --- seeing --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 200),
-        ("other_rep", 404),
-        ("sales_head", 200),
-        ("finance", 200),
-        ("gm", 200),
-        ("production", 200),
-        ("warehouse", 200),
-        ("admin_user", 200),
-    ],
-)
+@role_matrix(200, other_rep=404)
 def test_detail_matrix(client, request, report, who, status):
     client.force_login(user(request, who))
     assert client.get(detail_url(report)).status_code == status

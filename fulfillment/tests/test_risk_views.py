@@ -16,7 +16,7 @@ from fulfillment.services.risk import risk_request_create, risk_request_decide
 from orders.enums import OrderStatus
 from tests.factories import UserFactory
 
-from .conftest import approve_fully, order_of
+from .conftest import approve_fully, order_of, role_matrix, user
 
 pytestmark = pytest.mark.django_db
 R = RiskRequestStatus
@@ -36,10 +36,6 @@ def risk(rep, prepaid):
     return risk_request_create(order=prepaid, actor=rep, reason="老客户，月底前付款")
 
 
-def user(request, name):
-    return request.getfixturevalue(name)
-
-
 def create_url(order):
     return reverse("fulfillment:risk_create", args=[order.pk])
 
@@ -56,19 +52,7 @@ def decide(client, risk, decision, comment="", expected=None):
 
 
 # --- asking --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 200),
-        ("other_rep", 404),
-        ("sales_head", 200),
-        ("finance", 403),
-        ("gm", 403),
-        ("production", 403),
-        ("warehouse", 403),
-        ("admin_user", 200),
-    ],
-)
+@role_matrix(403, rep=200, other_rep=404, sales_head=200, admin_user=200)
 def test_create_matrix(client, request, prepaid, who, status):
     client.force_login(user(request, who))
     assert client.get(create_url(prepaid)).status_code == status
@@ -136,19 +120,7 @@ def test_no_request_needed_when_nothing_blocks(client, rep, warehouse, mts):
 
 
 # --- seeing -------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 200),
-        ("other_rep", 404),
-        ("sales_head", 200),
-        ("finance", 200),
-        ("gm", 200),
-        ("production", 200),
-        ("warehouse", 200),
-        ("admin_user", 200),
-    ],
-)
+@role_matrix(200, other_rep=404)
 def test_detail_matrix(client, request, risk, who, status):
     client.force_login(user(request, who))
     assert client.get(detail_url(risk)).status_code == status

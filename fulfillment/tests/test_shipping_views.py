@@ -21,7 +21,7 @@ from orders.enums import OrderEventType, OrderStatus, OrderTransition, SupplyMod
 from orders.models import Order, OrderEvent
 from tests.factories import ProductFactory, UserFactory
 
-from .conftest import approve_fully, order_of
+from .conftest import approve_fully, order_of, role_matrix, user
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
@@ -53,10 +53,6 @@ def ready(rep, warehouse, mts, box):
 
 def lines_of(order):
     return list(order.lines.order_by("sequence"))
-
-
-def user(request, name):
-    return request.getfixturevalue(name)
 
 
 def create_url(order):
@@ -97,19 +93,7 @@ def stock_levels():
 
 
 # --- the ship form: who --------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 403),
-        ("other_rep", 404),
-        ("sales_head", 403),
-        ("finance", 403),
-        ("gm", 403),
-        ("production", 403),
-        ("warehouse", 200),
-        ("admin_user", 403),
-    ],
-)
+@role_matrix(403, other_rep=404, warehouse=200)
 def test_ship_form_matrix(client, request, ready, who, status):
     client.force_login(user(request, who))
     assert client.get(create_url(ready)).status_code == status
@@ -362,19 +346,7 @@ def partly(warehouse, ready):
     return ready
 
 
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 200),
-        ("other_rep", 404),
-        ("sales_head", 200),
-        ("finance", 403),
-        ("gm", 200),
-        ("production", 403),
-        ("warehouse", 403),
-        ("admin_user", 200),
-    ],
-)
+@role_matrix(200, other_rep=404, finance=403, production=403, warehouse=403)
 def test_short_close_page_matrix(client, request, partly, who, status):
     client.force_login(user(request, who))
     assert client.get(short_close_url(partly)).status_code == status
@@ -568,19 +540,7 @@ def shipped(warehouse, ready):
     )
 
 
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 200),
-        ("other_rep", 404),
-        ("sales_head", 200),
-        ("finance", 200),
-        ("gm", 200),
-        ("production", 200),
-        ("warehouse", 200),
-        ("admin_user", 200),
-    ],
-)
+@role_matrix(200, other_rep=404)
 @pytest.mark.parametrize("view", ["fulfillment:shipment_detail", "fulfillment:shipment_note"])
 def test_shipment_pages_matrix(client, request, shipped, who, status, view):
     client.force_login(user(request, who))
@@ -671,19 +631,7 @@ def receipt_data(**overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-@pytest.mark.parametrize(
-    "who, status",
-    [
-        ("rep", 200),
-        ("other_rep", 404),
-        ("sales_head", 200),
-        ("finance", 403),
-        ("gm", 403),
-        ("production", 403),
-        ("warehouse", 200),
-        ("admin_user", 200),
-    ],
-)
+@role_matrix(200, other_rep=404, finance=403, gm=403, production=403)
 def test_receipt_upload_matrix(client, request, media, shipped, who, status):
     client.force_login(user(request, who))
     assert client.get(receipt_url(shipped)).status_code == status

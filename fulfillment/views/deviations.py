@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from core.web import apply_service_errors, forbid_unless, found_or_404, paginate
-from orders.selectors import order_get, order_list
+from orders.selectors import order_get
 
 from ..enums import OPEN_DEVIATION, DeviationStatus
 from ..forms.deviations import DeviationFilterForm, DeviationForm, DeviationUpdateForm
@@ -28,7 +28,7 @@ from ..services.deviations import (
     may_raise_deviation,
     may_work_on,
 )
-from .shipping import visible_orders
+from .shipping import filtered_order, visible_orders
 
 
 def deviations_visible_to(user):
@@ -72,13 +72,15 @@ def _filtered(user, form: DeviationFilterForm):
 def deviation_list_view(request):
     form = DeviationFilterForm(request.GET)
     page = paginate(request, _filtered(request.user, form))
-    order = None
-    if form.is_valid() and form.cleaned_data.get("order"):
-        order = order_list(user=request.user).filter(pk=form.cleaned_data["order"]).first()
     return render(
         request,
         "fulfillment/deviation_list.html",
-        {"form": form, "page": page, "deviations": page.object_list, "for_order": order},
+        {
+            "form": form,
+            "page": page,
+            "deviations": page.object_list,
+            "for_order": filtered_order(request.user, form),
+        },
     )
 
 

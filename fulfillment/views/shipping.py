@@ -48,6 +48,13 @@ def visible_orders(user):
     return order_list(user=user).values("pk")
 
 
+def filtered_order(user, form):
+    """The order a list page is narrowed to (`?order=`), when the user may see it."""
+    if form.is_valid() and form.cleaned_data.get("order"):
+        return order_list(user=user).filter(pk=form.cleaned_data["order"]).first()
+    return None
+
+
 def shipments_visible_to(user):
     return Shipment.objects.filter(order__in=visible_orders(user)).select_related(
         "order", "order__customer", "follow_up_owner", "created_by"
@@ -270,13 +277,15 @@ def _filtered_shipments(user, form: ShipmentFilterForm):
 def shipment_list_view(request):
     form = ShipmentFilterForm(request.GET)
     page = paginate(request, _filtered_shipments(request.user, form))
-    order = None
-    if form.is_valid() and form.cleaned_data.get("order"):
-        order = order_list(user=request.user).filter(pk=form.cleaned_data["order"]).first()
     return render(
         request,
         "fulfillment/shipment_list.html",
-        {"form": form, "page": page, "shipments": page.object_list, "for_order": order},
+        {
+            "form": form,
+            "page": page,
+            "shipments": page.object_list,
+            "for_order": filtered_order(request.user, form),
+        },
     )
 
 

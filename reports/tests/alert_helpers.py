@@ -17,6 +17,7 @@ from fulfillment.services.shipping import delivery_receipt_add, shipment_create
 from fulfillment.tests.conftest import APPROVER_ROLE, approve_fully
 from orders.enums import SupplyMode
 from orders.models import Order
+from orders.services.change_requests import change_request_create
 from orders.tests.helpers import draft_order, shippable_customer
 from reports.enums import RuleCode
 from reports.models import Alert
@@ -35,6 +36,13 @@ def scan(moment: dt.datetime):
     return deadline_scan(now=moment)
 
 
+def status_after_scan(alert: Alert, moment: dt.datetime) -> str:
+    """Scan at `moment`, then the alert's status as stored."""
+    scan(moment)
+    alert.refresh_from_db()
+    return alert.status
+
+
 def alerts_of(code: str, order=None) -> list[Alert]:
     qs = Alert.objects.filter(rule__code=code).order_by("pk")
     if order is not None:
@@ -50,6 +58,13 @@ def fires_exactly_at(code: str, due: dt.datetime, order=None) -> Alert:
     [alert] = alerts_of(code, order)
     assert alert.due_at == due
     return alert
+
+
+def postponement_request(order, actor, promised_date: dt.date, reason: str):
+    """A pending change request that moves the order's promised date."""
+    return change_request_create(
+        order=order, actor=actor, reason=reason, header={"promised_date": promised_date}
+    )
 
 
 def mts_product(price: str = "1130.0000"):

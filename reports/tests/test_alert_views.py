@@ -19,7 +19,7 @@ from reports.services.alerts import alert_counts
 from reports.services.scan import deadline_scan
 from tests.factories import UserFactory
 
-from .alert_helpers import at
+from .alert_helpers import at, postponement_request
 
 pytestmark = pytest.mark.django_db
 LIST = "/reports/alerts/"
@@ -328,17 +328,10 @@ def test_feedback_is_refused_to_others_and_before_delivery(
 def test_a_change_request_alert_is_for_the_approver_of_its_current_step(
     client, rep, sales_head, finance, time_machine
 ):
-    from orders.services.change_requests import change_request_create
-
     time_machine.move_to(at(2026, 11, 2, 9, 0), tick=False)
     order = force_status(draft_order(rep, promised_date=dt.date(2026, 12, 1)), S.APPROVED)
     time_machine.move_to(at(2026, 11, 2, 10, 0), tick=False)
-    request = change_request_create(
-        order=order,
-        actor=rep,
-        reason="客户要求推迟",
-        header={"promised_date": dt.date(2026, 12, 9)},
-    )
+    request = postponement_request(order, rep, dt.date(2026, 12, 9), "客户要求推迟")
     deadline_scan(now=at(2026, 11, 9, 12, 0))
     time_machine.move_to(at(2026, 11, 9, 12, 0), tick=False)
     alert = Alert.objects.get(rule__code=RuleCode.CHANGE_REQUEST)

@@ -24,11 +24,6 @@ D = dt.date
 WEEKLY, MONTHLY = ReportKind.WEEKLY, ReportKind.MONTHLY
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def distribution(sales_head, gm, production, warehouse, finance):
     return [sales_head, gm, production, warehouse, finance]

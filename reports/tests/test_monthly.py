@@ -9,24 +9,17 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.db import connection
-from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from finance.models import Allocation, Invoice
 from orders.enums import OrderStatus
 from orders.models import Order
 from reports.services.generate import report_generate
-from reports.tests.tracking_world import at, many_orders, monthly_world
+from reports.tests.tracking_world import at, many_orders, money_of, monthly_world
 from reports.tracking.monthly import monthly_report_data
 
 pytestmark = pytest.mark.django_db
 D = dt.date
 PERIOD = {"period_start": D(2026, 10, 26), "as_of": D(2026, 11, 25)}
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -177,16 +170,7 @@ def test_monthly_xlsx_matches_the_database_and_has_charts(world):
         cells = _cells(ws, row)
         order = Order.objects.select_related("customer").get(number=cells[1])
         numbers.append(order.number)
-        invoiced = Invoice.objects.filter(order=order).aggregate(s=Sum("total"))["s"] or 0
-        received = (
-            Allocation.objects.filter(order=order, reversed_at__isnull=True).aggregate(
-                s=Sum("amount")
-            )["s"]
-            or 0
-        )
-        shipped = sum(
-            (line.shipped_quantity * line.unit_price for line in order.lines.all()), Decimal(0)
-        )
+        shipped, invoiced, received = money_of(order)
         assert cells[2] == order.customer.name
         assert cells[4] == order.get_status_display()
         assert cells[5].date() == order.order_date

@@ -19,17 +19,6 @@ READERS = [Role.SALES_HEAD, Role.GM, Role.PRODUCTION, Role.WAREHOUSE, Role.FINAN
 GENERATE = "/api/v1/reports/generate/"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def report(time_machine):
-    time_machine.move_to(at(2026, 11, 6, 17, 0), tick=False)
-    return report_generate(kind="weekly", period_start=D(2026, 11, 2))
-
-
 def as_role(api, role):
     user = UserFactory(roles=[role])
     api.force_authenticate(user)

@@ -19,17 +19,6 @@ GENERATE = reverse("reports:tracking_generate")
 READERS = [Role.SALES_HEAD, Role.GM, Role.PRODUCTION, Role.WAREHOUSE, Role.FINANCE, Role.ADMIN]
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def report(time_machine):
-    time_machine.move_to(at(2026, 11, 6, 17, 0), tick=False)
-    return report_generate(kind="weekly", period_start=D(2026, 11, 2))
-
-
 def signed_in(client, role):
     user = UserFactory(roles=[role], is_staff=role == Role.ADMIN)
     client.force_login(user)

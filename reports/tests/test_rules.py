@@ -17,7 +17,7 @@ from fulfillment.services.production import production_issue
 from orders import services
 from orders.enums import ChangeRequestStatus, OrderStatus, SupplyMode
 from orders.models import Order
-from orders.services.change_requests import change_request_create, change_request_decide
+from orders.services.change_requests import change_request_decide
 from orders.tests.helpers import force_status
 from reports.enums import AlertStatus, FeedbackRating
 from reports.enums import RuleCode as R
@@ -25,15 +25,21 @@ from reports.models import Alert
 from reports.services.feedback import feedback_record
 from tests.factories import ProductFactory
 
-from .alert_helpers import alerts_of, at, draft, fires_exactly_at, ready_order, scan, ship, sign
+from .alert_helpers import (
+    alerts_of,
+    at,
+    draft,
+    fires_exactly_at,
+    postponement_request,
+    ready_order,
+    scan,
+    ship,
+    sign,
+    status_after_scan,
+)
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture
@@ -87,12 +93,7 @@ def test_change_request_due_two_working_days_later_and_resolved_by_the_decision(
     order = force_status(draft(rep, promised_date=dt.date(2026, 12, 1)), S.APPROVED)
     # Friday 11-06 16:00 + 18 working hours: 2 on Friday, 9 on Monday, 7 on Tuesday.
     time_machine.move_to(at(2026, 11, 6, 16, 0), tick=False)
-    request = change_request_create(
-        order=order,
-        actor=rep,
-        reason="客户要求推迟交期",
-        header={"promised_date": dt.date(2026, 12, 15)},
-    )
+    request = postponement_request(order, rep, dt.date(2026, 12, 15), "客户要求推迟交期")
     assert request.current_step == S.SALES_REVIEW
 
     alert = fires_exactly_at(R.CHANGE_REQUEST, at(2026, 11, 10, 16, 0), order)
@@ -147,9 +148,7 @@ def test_follow_up_due_two_working_days_before_the_promised_date_skipping_nation
     time_machine.move_to(at(2026, 9, 30, 10, 0), tick=False)
     ship(order, warehouse)
     assert Order.objects.get(pk=order.pk).status == S.SHIPPED
-    scan(at(2026, 9, 30, 10, 15))
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.RESOLVED
+    assert status_after_scan(alert, at(2026, 9, 30, 10, 15)) == AlertStatus.RESOLVED
 
 
 # --- 5. shipment overdue: not shipped by the end of the promised date ---------------------------
@@ -180,9 +179,7 @@ def test_a_partial_shipment_keeps_the_shipment_overdue_alert_open(
     time_machine.move_to(at(2026, 11, 11, 10, 0), tick=False)
     ship(order, warehouse, {order.lines.get().pk: "1"})
     assert Order.objects.get(pk=order.pk).status == S.PARTIALLY_SHIPPED
-    scan(at(2026, 11, 11, 10, 15))
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
+    assert status_after_scan(alert, at(2026, 11, 11, 10, 15)) == AlertStatus.OPEN
 
 
 # --- 6. receipt missing: 5 working days after shipping ------------------------------------------
@@ -201,9 +198,7 @@ def test_receipt_missing_five_working_days_after_the_ship_date_counting_a_make_u
     time_machine.move_to(at(2026, 9, 24, 10, 0), tick=False)
     sign(shipment, warehouse, dt.date(2026, 9, 23))
     assert Order.objects.get(pk=order.pk).status == S.DELIVERED
-    scan(at(2026, 9, 24, 10, 15))
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.RESOLVED
+    assert status_after_scan(alert, at(2026, 9, 24, 10, 15)) == AlertStatus.RESOLVED
 
 
 # --- 7. customer feedback: within 24 hours of delivery ------------------------------------------
@@ -306,9 +301,7 @@ def test_payment_overdue_from_midnight_after_the_due_date_resolved_by_the_paymen
         amount=half,
         allocations=[{"order": order, "invoice": invoice, "amount": half}],
     )
-    scan(at(2026, 11, 23, 10, 15))
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.OPEN
+    assert status_after_scan(alert, at(2026, 11, 23, 10, 15)) == AlertStatus.OPEN
     rest = invoice.total - half
     receipt_record(
         customer=order.customer,
@@ -316,9 +309,7 @@ def test_payment_overdue_from_midnight_after_the_due_date_resolved_by_the_paymen
         amount=rest,
         allocations=[{"order": order, "invoice": invoice, "amount": rest}],
     )
-    scan(at(2026, 11, 23, 10, 30))
-    alert.refresh_from_db()
-    assert alert.status == AlertStatus.RESOLVED
+    assert status_after_scan(alert, at(2026, 11, 23, 10, 30)) == AlertStatus.RESOLVED
 
 
 # --- the watchers' pre-filter is never narrower than the exact due time --------------------------

@@ -75,11 +75,6 @@ def test_approval_step_alert_fires_after_one_working_day_once_and_resolves(
 # --- Escalation, acknowledgement, rule edits, idempotency, query counts, notifications (R2) ------
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def notified(user, kind="raised") -> list[str]:
     return list(
         Notification.objects.filter(recipient=user, dedup_key__endswith=kind)

@@ -7,7 +7,10 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db.models import Sum
+
 from contracts.models import Customer
+from finance.models import Allocation, Invoice
 from finance.services.invoices import invoice_issue
 from finance.services.payments import receipt_record
 from finance.tests.builders import deliver, fapiao, order_for, product, ship
@@ -30,6 +33,22 @@ def at(*args) -> dt.datetime:
 
 def fresh(order) -> Order:
     return Order.objects.get(pk=order.pk)
+
+
+def money_of(order) -> tuple[Decimal, Decimal, Decimal]:
+    """Shipped value, invoiced and received of an order, summed straight from the database: the
+    figures a report's row must show."""
+    invoiced = Invoice.objects.filter(order=order).aggregate(s=Sum("total"))["s"] or 0
+    received = (
+        Allocation.objects.filter(order=order, reversed_at__isnull=True).aggregate(s=Sum("amount"))[
+            "s"
+        ]
+        or 0
+    )
+    shipped = sum(
+        (line.shipped_quantity * line.unit_price for line in order.lines.all()), Decimal(0)
+    )
+    return shipped, invoiced, received
 
 
 def set_plan(order, planned_ship: dt.date | None) -> None:

@@ -57,6 +57,17 @@ def lines_prefetch() -> Prefetch:
     return Prefetch("lines", queryset=OrderLine.objects.order_by("sequence"))
 
 
+def order_head(order: Order) -> dict:
+    """The columns every order row of a report starts with (customer and owner selected)."""
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "customer": order.customer.name,
+        "owner": person(order.owner),
+        "status": order.status,
+    }
+
+
 def shipped_value(order: Order) -> Decimal:
     """Σ shipped quantity × unit price over the (prefetched) lines; a fully shipped line is
     exactly its amount (finance.balances.line_value)."""
@@ -158,11 +169,7 @@ def planned_shipments(start: dt.date, end: dt.date) -> list[dict]:
         from_plan = plan is not None and plan.planned_ship is not None
         rows.append(
             {
-                "id": order.pk,
-                "number": order.number,
-                "customer": order.customer.name,
-                "owner": person(order.owner),
-                "status": order.status,
+                **order_head(order),
                 "ship_on": iso(order.ship_on),
                 "source": "plan" if from_plan else "promised",
                 "promised_date": iso(order.promised_date),

@@ -311,28 +311,18 @@ def _hours(value: Decimal | None) -> str | None:
 
 # --- cash collection ----------------------------------------------------------------------------
 def _collection(start: dt.date, end: dt.date) -> dict:
-    def total(queryset, field: str) -> Decimal:
-        return money(queryset.aggregate(s=Sum(field))["s"] or ZERO)
+    def invoiced_where(**lookups) -> Decimal:
+        return money(Invoice.objects.filter(**lookups).aggregate(s=Sum("total"))["s"] or ZERO)
 
-    invoiced_before = total(Invoice.objects.filter(issue_date__lt=start), "total")
-    paid_before = total(
-        Allocation.objects.filter(
-            reversed_at__isnull=True,
-            invoice__issue_date__lt=start,
-            receipt__received_on__lt=start,
-        ),
-        "amount",
-    )
-    opening = invoiced_before - paid_before
-    invoiced = total(Invoice.objects.filter(issue_date__gte=start, issue_date__lte=end), "total")
-    received = total(
-        Allocation.objects.filter(
-            reversed_at__isnull=True,
-            receipt__received_on__gte=start,
-            receipt__received_on__lte=end,
-        ),
-        "amount",
-    )
+    def paid_where(**lookups) -> Decimal:
+        """Money received and allocated to invoices; a reversed allocation was never paid."""
+        live = Allocation.objects.filter(reversed_at__isnull=True, **lookups)
+        return money(live.aggregate(s=Sum("amount"))["s"] or ZERO)
+
+    paid_before = paid_where(invoice__issue_date__lt=start, receipt__received_on__lt=start)
+    opening = invoiced_where(issue_date__lt=start) - paid_before
+    invoiced = invoiced_where(issue_date__gte=start, issue_date__lte=end)
+    received = paid_where(receipt__received_on__gte=start, receipt__received_on__lte=end)
     due = opening + invoiced
     return {
         "opening_receivables": amount(opening),

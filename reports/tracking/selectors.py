@@ -9,6 +9,7 @@ rep's own orders are on the order list and the dashboards.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import NotFound, PermissionDenied
 from core.roles import Role, has_role
@@ -62,3 +63,18 @@ def tracking_report_get(*, user, report_id) -> TrackingReport:
     if report is None:
         raise NotFound()
     return report
+
+
+def tracking_report_file_open(*, report: TrackingReport):
+    """The report's xlsx, open for reading; NotFound when it has none or storage has lost it."""
+    if not report.file:
+        raise NotFound(_("This report has no xlsx file."))
+    try:
+        return report.file.open("rb")
+    except FileNotFoundError as exc:
+        raise NotFound(_("The file is missing from storage.")) from exc
+
+
+def attachment_name(report: TrackingReport, extension: str) -> str:
+    """The download name of a report's file, e.g. weekly-20261102-20261108.xlsx."""
+    return f"{report.kind}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.{extension}"

@@ -31,7 +31,6 @@ import datetime as dt
 
 from django.db.models import OuterRef, Subquery
 
-from core.templatetags.ui import person
 from orders.enums import OrderEventType, OrderStatus
 from orders.models import Order, OrderEvent
 
@@ -45,6 +44,7 @@ from .common import (
     iso,
     lines_prefetch,
     open_deviations,
+    order_head,
     planned_shipments,
     ratio,
     received_by_order,
@@ -108,11 +108,7 @@ def weekly_report_data(*, period_start: dt.date, as_of: dt.date) -> dict:
         late = days_late(order, as_of)
         rows.append(
             {
-                "id": order.pk,
-                "number": order.number,
-                "customer": order.customer.name,
-                "owner": person(order.owner),
-                "status": order.status,
+                **order_head(order),
                 "promised_date": iso(order.promised_date),
                 "total": amount(order.total),
                 "shipped_value": amount(shipped),
