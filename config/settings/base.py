@@ -259,6 +259,9 @@ WORKING_HOURS_END = os.environ.get("WORKING_HOURS_END", "18:00")
 APPROVAL_DISTINCT_APPROVERS = env_bool("APPROVAL_DISTINCT_APPROVERS", True)
 # Finance may settle an order by hand, with a reason, when at most this much (CNY) is left.
 SETTLEMENT_TOLERANCE = Decimal(os.environ.get("SETTLEMENT_TOLERANCE", "100.00"))
+# Archive (REQUIREMENTS §8): kept at least 3 years; settled orders archived after N days.
+ARCHIVE_RETENTION_YEARS = int(os.environ.get("ARCHIVE_RETENTION_YEARS", "3"))
+ARCHIVE_AFTER_DAYS = int(os.environ.get("ARCHIVE_AFTER_DAYS", "7"))
 # Settlement exports with more rows than this run as a background job with a download link.
 EXPORT_SYNC_MAX_ROWS = int(os.environ.get("EXPORT_SYNC_MAX_ROWS", "5000"))
 
