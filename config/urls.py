@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("fulfillment.api.urls")),
     path("", include("finance.api.urls")),
     path("", include("reports.api_urls")),
+    path("", include("archive.api.urls")),
 ]
 
 urlpatterns = [
