@@ -27,6 +27,8 @@ class ArchiveRecord(models.Model):
     customer_name = models.CharField(_("customer"), max_length=200, db_index=True)
     order_date = models.DateField(_("order date"), db_index=True)
     total = models.DecimalField(_("total"), max_digits=16, decimal_places=2, db_index=True)
+    # Product codes and names of the lines, for the search (the snapshot itself is JSON).
+    products = models.TextField(_("products"), blank=True)
     snapshot = models.JSONField(_("snapshot"))
     snapshot_hash = models.CharField(_("snapshot hash"), max_length=64)
     previous_hash = models.CharField(_("previous record's hash"), max_length=64)

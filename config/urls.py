@@ -33,6 +33,7 @@ urlpatterns = [
     path("fulfillment/", include("fulfillment.urls")),
     path("finance/", include("finance.urls")),
     path("reports/", include("reports.urls")),
+    path("archive/", include("archive.urls")),
     path("", home, name="home"),
 ]
 if settings.DEBUG:

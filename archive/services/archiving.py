@@ -78,6 +78,9 @@ def archive_order(*, order: Order, actor, system: bool = False) -> ArchiveRecord
             customer_name=archived.customer.name,
             order_date=archived.order_date,
             total=archived.total,
+            products=" ".join(
+                f"{line['product__code']} {line['product__name']}" for line in snapshot["lines"]
+            ),
             snapshot=snapshot,
             snapshot_hash=digest,
             previous_hash=previous_hash,
