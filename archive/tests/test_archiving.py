@@ -182,3 +182,33 @@ def test_the_sweep_task_archives(rep, settings):
     settled(rep, closed_at=timezone.now() - dt.timedelta(hours=1))
     assert task.apply().get() == 1
     assert ArchiveRecord.objects.count() == 1
+
+
+def test_no_deviation_is_raised_or_changed_on_an_archived_order(rep, finance, sales_head):
+    order = settled(rep)
+    closed = deviation_create(
+        order=order,
+        actor=sales_head,
+        kind="deviation",
+        category="documents",
+        title="合格证缺失",
+        description="补寄合格证",
+        owner=rep,
+    )
+    from fulfillment.services.deviations import deviation_update
+
+    deviation_update(deviation=closed, actor=sales_head, status="resolved", resolution="已补寄")
+    deviation_update(deviation=closed, actor=sales_head, status="closed")
+    archive_order(order=order, actor=finance)
+    with pytest.raises(InvalidTransition, match="archived"):
+        deviation_create(
+            order=Order.objects.get(pk=order.pk),
+            actor=sales_head,
+            kind="complaint",
+            category="quality",
+            title="再次投诉",
+            description="x",
+            owner=rep,
+        )
+    with pytest.raises(InvalidTransition, match="archived"):
+        deviation_update(deviation=closed, actor=sales_head, cause="y")

@@ -14,6 +14,7 @@ from core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from core.numbering import next_number
 from core.roles import Role, has_role
 from orders import permissions as order_perms
+from orders.enums import OrderStatus
 from orders.models import Order
 
 from ..enums import (
@@ -82,9 +83,18 @@ def _clean(data: dict, errors: dict) -> dict:
     return cleaned
 
 
+def _refuse_archived(order: Order) -> None:
+    if order.status == OrderStatus.ARCHIVED:
+        raise InvalidTransition(
+            _("The order is archived: its records can no longer change."),
+            extra={"status": order.status},
+        )
+
+
 def deviation_create(*, order: Order, actor, **data) -> Deviation:
     if not may_raise_deviation(actor, order):
         raise PermissionDenied()
+    _refuse_archived(order)
     errors: dict = {}
     cleaned = _clean(data, errors)
     if errors:
@@ -105,9 +115,10 @@ def deviation_update(
 ) -> Deviation:
     """Move the status on, write the cause analysis and resolution, hand it to someone else."""
     with transaction.atomic():
-        locked = Deviation.objects.select_for_update().get(pk=deviation.pk)
+        locked = Deviation.objects.select_for_update().select_related("order").get(pk=deviation.pk)
         if not may_work_on(actor, locked):
             raise PermissionDenied()
+        _refuse_archived(locked.order)
         if locked.status == D.CLOSED:
             raise InvalidTransition(_("This report is closed."), extra={"status": locked.status})
         errors = {}
