@@ -9,8 +9,7 @@ from fulfillment.models import Deviation
 from orders.enums import OrderStatus as S
 
 from .models import ArchiveRecord
-from .permissions import may_read_archive
-from .views import may_archive
+from .permissions import may_archive, may_read_archive
 
 TEMPLATE = "archive/sections/archive.html"
 

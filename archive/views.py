@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.errors import ApplicationError
-from core.roles import Role, has_role
 from core.web import forbid_unless, found_or_404, paginate
 from orders.enums import OrderType
 from orders.models import Order
@@ -18,14 +17,9 @@ from orders.models import Order
 from .bundle import bundle_build, bundle_filename
 from .display import label, snapshot_view
 from .forms import ArchiveSearchForm
-from .permissions import may_read_archive
+from .permissions import may_archive, may_read_archive
 from .selectors import archive_get, archive_search
 from .services.archiving import archive_order
-
-
-def may_archive(user) -> bool:
-    """Archiving by hand is finance's and the administrator's (REQUIREMENTS §8)."""
-    return has_role(user, Role.FINANCE, Role.ADMIN)
 
 
 @login_required

@@ -58,10 +58,10 @@ class CalendarYearAdmin(CalendarWarningMixin, admin.ModelAdmin):
         return obj.day_count or 0
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the system: viewable, never edited by hand."""
+class NoWritesMixin:
+    """Nobody adds, changes or deletes these in the admin: the services write them."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -69,6 +69,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
+    """Records written by the system: viewable, never edited by hand."""
 
 
 class OutboxStatusFilter(admin.SimpleListFilter):

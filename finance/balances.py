@@ -19,7 +19,6 @@ from contracts.enums import SettlementMethod
 from core.money import ZERO, money
 from orders.models import Order, OrderLine
 
-from .enums import InvoiceKind
 from .models import Allocation, Invoice, InvoiceLine
 
 
@@ -86,11 +85,3 @@ def order_balance(order: Order) -> Balance:
         deliverable += adjustment
     invoiced = Invoice.objects.filter(order=order).aggregate(s=Sum("total"))["s"] or ZERO
     return Balance(money(deliverable), money(invoiced), order_paid(order))
-
-
-def open_receivables(customer) -> Decimal:
-    """Invoiced and not paid, net of credit notes (the lifecycle provider for credit checks)."""
-    total = Invoice.objects.filter(customer=customer, kind=InvoiceKind.NORMAL).aggregate(
-        t=Sum("total"), c=Sum("credited"), a=Sum("allocated")
-    )
-    return money((total["t"] or ZERO) + (total["c"] or ZERO) - (total["a"] or ZERO))

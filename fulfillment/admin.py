@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import NoWritesMixin, ReadOnlyAdmin
 from core.errors import ApplicationError
 
 from .enums import CycleKey
@@ -75,23 +76,6 @@ class StockItemAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [*self.readonly_fields, "product", "warehouse"] if obj else self.readonly_fields
-
-
-class NoWritesMixin:
-    """Nobody adds, changes or deletes these in the admin: the services write them."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
-    pass
 
 
 @admin.register(StockReservation)
